@@ -1,0 +1,1 @@
+"""Adapters: parse each wire format into a CoverageRequest and render determinations back."""

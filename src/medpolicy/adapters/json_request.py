@@ -1,0 +1,191 @@
+"""The contract's JSON request, checked field by field (CONTRACT.md, "Request").
+
+Every refusal names the field, shows what was given and says what is accepted, so a
+provider office or an integration engineer can fix the request without reading code.
+Unknown keys are refused rather than ignored: a misspelt ``fact`` would otherwise turn
+into silently unknown facts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Any
+
+from medpolicy.domain import CoverageRequest, Member
+from medpolicy.errors import RequestError, describe_given
+from medpolicy.policy.loader import LINES_OF_BUSINESS
+from medpolicy.policy.model import FactDef
+from medpolicy.policy.registry import Registry
+from medpolicy.terminology.icd10cm import lookup, normalize
+from medpolicy.terminology.service_codes import (
+    SERVICE_CODE_ACCEPTED,
+    is_service_code,
+    normalize_service_code,
+)
+
+__all__ = ["parse_request", "request_id_of"]
+
+_TOP = frozenset({"request_id", "member", "service", "diagnoses", "facts"})
+_MEMBER = frozenset({"id", "line_of_business", "state"})
+_SERVICE = frozenset({"code", "date_of_service"})
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STATE = re.compile(r"[A-Z]{2}")
+_MAX_TEXT = 200
+_MAX_DIAGNOSES = 100
+_ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
+
+
+def _bad(field: str | None, given: Any, accepted: str, what: str = "", code: str = "") -> RequestError:
+    where = field or "request"
+    message = f"{where}: {what or 'not accepted'}; given {describe_given(given)}; accepted: {accepted}."
+    return RequestError(message, field=field, accepted=accepted, code=code or "invalid_value")
+
+
+def request_id_of(data: Any) -> str | None:
+    """The request id to echo next to an error, when there is a usable one."""
+    if isinstance(data, dict):
+        value = data.get("request_id")
+        if isinstance(value, str) and len(value) <= _MAX_TEXT:
+            return value
+    return None
+
+
+def parse_request(data: Any, registry: Registry) -> CoverageRequest:
+    """Check ``data`` against the contract and the policy's data dictionary."""
+    if not isinstance(data, dict):
+        raise _bad(None, data, "a JSON object with a `service` object", "must be a JSON object")
+    for key in data:
+        if key not in _TOP:
+            raise _bad(
+                str(key), data[key], "request_id, member, service, diagnoses, facts",
+                "is not a field of a request", "unknown_field",
+            )
+    request_id = _text(data, "request_id", "request_id")
+    member = _member(data.get("member"))
+    code, day = _service(data.get("service"))
+    diagnoses = _diagnoses(data.get("diagnoses"))
+    facts = _facts(data.get("facts"), code, registry)
+    return CoverageRequest(
+        service_code=code,
+        date_of_service=day,
+        request_id=request_id,
+        member=member,
+        diagnoses=diagnoses,
+        facts=facts,
+    )
+
+
+def _text(obj: dict[str, Any], key: str, field: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
+        raise _bad(field, value, f"a non-empty string of at most {_MAX_TEXT} characters")
+    return value
+
+
+def _member(value: Any) -> Member | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _bad("member", value, "an object with id, line_of_business and state")
+    for key in value:
+        if key not in _MEMBER:
+            raise _bad(
+                f"member.{key}", value[key], "id, line_of_business, state",
+                "is not a field of member", "unknown_field",
+            )
+    line = value.get("line_of_business")
+    if line is not None and line not in LINES_OF_BUSINESS:
+        raise _bad("member.line_of_business", line, "one of " + ", ".join(map(repr, LINES_OF_BUSINESS)))
+    state = value.get("state")
+    if state is not None and not (isinstance(state, str) and _STATE.fullmatch(state.upper())):
+        raise _bad("member.state", state, "a two-letter state code such as 'OH'")
+    return Member(
+        id=_text(value, "id", "member.id"),
+        line_of_business=line,
+        state=state.upper() if isinstance(state, str) else None,
+    )
+
+
+def _service(value: Any) -> tuple[str, date]:
+    accepted = "an object with `code` and `date_of_service`"
+    if value is None:
+        raise _bad("service", value, accepted, "is required", "missing_field")
+    if not isinstance(value, dict):
+        raise _bad("service", value, accepted)
+    for key in value:
+        if key not in _SERVICE:
+            raise _bad(
+                f"service.{key}", value[key], "code, date_of_service",
+                "is not a field of service", "unknown_field",
+            )
+    raw = value.get("code")
+    if raw is None:
+        raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED, "is required", "missing_field")
+    code = normalize_service_code(raw) if isinstance(raw, str) else ""
+    if not is_service_code(code):
+        raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED)
+    return code, _date(value.get("date_of_service"))
+
+
+def _date(raw: Any) -> date:
+    field, accepted = "service.date_of_service", "a calendar date written YYYY-MM-DD"
+    if raw is None:
+        raise _bad(field, raw, accepted, "is required", "missing_field")
+    if not isinstance(raw, str) or not _DATE.fullmatch(raw):
+        raise _bad(field, raw, accepted)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _bad(field, raw, accepted, "is not a real calendar date") from None
+
+
+def _diagnoses(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > _MAX_DIAGNOSES:
+        raise _bad("diagnoses", value, f"a list of at most {_MAX_DIAGNOSES} ICD-10-CM codes")
+    codes = []
+    for index, raw in enumerate(value):
+        code = normalize(raw) if isinstance(raw, str) else ""
+        if lookup(code) is None:
+            raise _bad(
+                f"diagnoses[{index}]", raw, _ICD_ACCEPTED,
+                "is not a code in ICD-10-CM", "unknown_diagnosis_code",
+            )
+        codes.append(code)
+    return tuple(codes)
+
+
+def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
+    if value is None:
+        return {}
+    target = registry.target(code)
+    dictionary = target.policy.facts if target is not None else registry.all_facts
+    if not isinstance(value, dict):
+        raise _bad("facts", value, "an object of fact ids and values")
+    facts: dict[str, Any] = {}
+    for name, fact_value in value.items():
+        fact = dictionary.get(name)
+        if fact is None:
+            raise _bad(
+                f"facts.{name}", fact_value, "the fact ids " + ", ".join(dictionary),
+                "is not a fact of this policy", "unknown_fact",
+            )
+        if fact_value is not None:
+            facts[name] = _fact_value(fact, fact_value)
+    return facts
+
+
+def _fact_value(fact: FactDef, value: Any) -> Any:
+    if fact.accepts(value):
+        return float(value) if fact.type == "number" and not isinstance(value, float) else value
+    what = "is out of range" if _is_number(value) and fact.type == "number" else "is not a value of this fact"
+    raise _bad(f"facts.{fact.id}", value, fact.accepted(), what, "invalid_fact_value")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

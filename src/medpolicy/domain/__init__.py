@@ -1,0 +1,31 @@
+"""Frozen value objects shared by every layer: requests, statuses and determinations."""
+
+from medpolicy.domain.determination import (
+    CriterionResult,
+    Determination,
+    FactEvidence,
+    MissingFact,
+    PolicyRef,
+    ServiceRef,
+    Verdict,
+    Warning,
+)
+from medpolicy.domain.request import CoverageRequest, Member
+from medpolicy.domain.status import NextStep, Outcome, Status, Tri
+
+__all__ = [
+    "CoverageRequest",
+    "CriterionResult",
+    "Determination",
+    "FactEvidence",
+    "Member",
+    "MissingFact",
+    "NextStep",
+    "Outcome",
+    "PolicyRef",
+    "ServiceRef",
+    "Status",
+    "Tri",
+    "Verdict",
+    "Warning",
+]

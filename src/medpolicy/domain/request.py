@@ -1,0 +1,37 @@
+"""A coverage request after validation: what every adapter hands to the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = ["FactValue", "CoverageRequest", "Member"]
+
+FactValue = str | bool | float | int
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """The member the service is for. ``id`` is health information: never log it."""
+
+    id: str | None = None
+    line_of_business: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRequest:
+    """A validated request.
+
+    ``diagnoses`` are ICD-10-CM codes already normalized (upper case, no dot) and known to
+    exist; ``facts`` hold only facts the requester stated, already checked against the
+    policy's data dictionary. Anything absent is unknown.
+    """
+
+    service_code: str
+    date_of_service: date
+    request_id: str | None = None
+    member: Member | None = None
+    diagnoses: tuple[str, ...] = ()
+    facts: Mapping[str, FactValue] | None = None

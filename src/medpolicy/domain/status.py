@@ -1,0 +1,61 @@
+"""Three-valued truth, criterion statuses and outcomes.
+
+A criterion about a fact nobody has reported is neither met nor failed: it is unknown,
+and an unknown must never slip into a ``False`` by accident. ``Tri`` therefore refuses to
+be used as a Python truth value; code must compare it with ``Tri.TRUE`` explicitly.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NoReturn
+
+__all__ = ["NEXT_STEP", "NextStep", "Outcome", "Status", "Tri"]
+
+
+class Tri(Enum):
+    """Kleene's three truth values."""
+
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError("Tri has no truth value: compare with Tri.TRUE or Tri.FALSE")
+
+
+class Status(str, Enum):
+    """A criterion's status in a determination (CONTRACT.md)."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Outcome(str, Enum):
+    """What the policy says about a request (MCP-210.md, "Outcomes")."""
+
+    NOT_ADDRESSED = "not_addressed"
+    EXPERIMENTAL_INVESTIGATIONAL = "experimental_investigational"
+    DOES_NOT_MEET_CRITERIA = "does_not_meet_criteria"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+    MEETS_CRITERIA = "meets_criteria"
+
+
+class NextStep(str, Enum):
+    """What happens to the request next. There is no "deny": people deny, not the engine."""
+
+    ROUTE_ELSEWHERE = "route_elsewhere"
+    PHYSICIAN_REVIEW = "physician_review"
+    REQUEST_INFORMATION = "request_information"
+    APPROVE = "approve"
+
+
+NEXT_STEP: dict[Outcome, NextStep] = {
+    Outcome.NOT_ADDRESSED: NextStep.ROUTE_ELSEWHERE,
+    Outcome.EXPERIMENTAL_INVESTIGATIONAL: NextStep.PHYSICIAN_REVIEW,
+    Outcome.DOES_NOT_MEET_CRITERIA: NextStep.PHYSICIAN_REVIEW,
+    Outcome.INSUFFICIENT_INFORMATION: NextStep.REQUEST_INFORMATION,
+    Outcome.MEETS_CRITERIA: NextStep.APPROVE,
+}

@@ -1,0 +1,103 @@
+"""Reasons in plain language: the sentences that reach reviewers, providers and letters.
+
+Every adverse or pending reason names the deciding criterion, says what it requires in
+words a member can read, and gives the passage of the policy behind it.
+"""
+
+from __future__ import annotations
+
+from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status
+from medpolicy.policy.model import Policy, Section, Version
+
+__all__ = ["not_addressed", "reasons", "version_label"]
+
+_REVIEW = (
+    "This is a recommendation, not a denial: a physician reviewer decides the request."
+)
+
+
+def version_label(policy: Policy, version: Version) -> str:
+    label = f"{policy.id} version {version.id}"
+    if version.reconstructed:
+        label += " (reconstructed from the policy's approval history)"
+    return label
+
+
+def reasons(
+    policy: Policy,
+    version: Version,
+    section: Section,
+    outcome: Outcome,
+    criteria: tuple[CriterionResult, ...],
+    exclusions: tuple[CriterionResult, ...],
+    missing: tuple[MissingFact, ...],
+    basis: str,
+) -> tuple[str, ...]:
+    """The reasons for a verdict, most decisive first."""
+    label = version_label(policy, version)
+    title = section.title
+    out: list[str] = []
+    if outcome is Outcome.EXPERIMENTAL_INVESTIGATIONAL:
+        for item in exclusions:
+            if item.status is Status.MET:
+                out.append(
+                    f"Exclusion {item.id} applies: {_sentence(item.text)} {label} considers "
+                    f"this experimental, investigational and unproven ({item.citation})."
+                )
+        out.append(_REVIEW)
+    elif outcome is Outcome.DOES_NOT_MEET_CRITERIA:
+        for item in criteria:
+            if item.status is Status.NOT_MET:
+                out.append(_not_met(item, label))
+        out.append(_REVIEW)
+    elif outcome is Outcome.INSUFFICIENT_INFORMATION:
+        for item in criteria + exclusions:
+            needed = [m.label.lower() for m in missing if item.id in m.criteria]
+            if item.status is Status.UNKNOWN and needed:
+                kind = "Exclusion" if item in exclusions else "Criterion"
+                out.append(
+                    f"{kind} {item.id} of {label} cannot be decided yet ({item.citation}): "
+                    f"{_sentence(item.text)} Needed: {_join(needed)}."
+                )
+        out.append(
+            "Send the documentation listed as missing; the request is decided again when it arrives."
+        )
+    else:
+        met = [c.id for c in criteria if c.status is Status.MET]
+        out.append(
+            f"{title} meets {label}: criteria {_join(met)} are met and no exclusion applies "
+            f"({section.citation})."
+        )
+    if basis != policy.coverage_basis.default:
+        out.append(policy.coverage_basis.explanations[basis])
+    return tuple(out)
+
+
+def _not_met(item: CriterionResult, label: str) -> str:
+    text = f"Criterion {item.id} of {label} is not met ({item.citation}): {_sentence(item.text)}"
+    failed = [c for c in item.children if c.status is Status.NOT_MET]
+    if failed and len(failed) < len(item.children):
+        text += " Not met: " + "; ".join(f"{c.id}, {_lower_first(c.text)}" for c in failed)
+        text = text.rstrip(".") + "."
+    elif failed:
+        text += " None of its options is met: " + ", ".join(c.id for c in failed) + "."
+    return text
+
+
+def not_addressed(code: str, why: str) -> tuple[str, ...]:
+    return (f"Service code {code} is not decided here: {why}",)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(".") else text + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,225 @@
+"""A section of a policy version compiled for fast, exact decisions.
+
+Only a few facts decide a section (eight for donor lymphocyte infusion), and each has few
+values that matter: an enum's values, true/false, and for a number the intervals its
+thresholds cut ("below 100%" or "100%"). So every request maps to a small *pattern*: per
+deciding fact, which of those values it has, or unknown. The verdict (statuses, outcome,
+missing information, reasons) depends only on the pattern, so it is computed once per
+pattern and shared.
+
+Missing information is computed exactly, not guessed from the tree's shape: an unknown
+fact is listed when some way of filling in the other unknowns leaves the outcome depending
+on that fact's value. Facts under a branch already decided never qualify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import product
+from typing import Any
+
+from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status, Verdict
+from medpolicy.domain.status import NEXT_STEP
+from medpolicy.engine import explain
+from medpolicy.engine.logic import judge, status_of
+from medpolicy.policy.model import Condition, FactDef, Node, Policy, Section, Version
+
+__all__ = ["Pattern", "SectionProgram"]
+
+Pattern = tuple[int | None, ...]
+_MAX_CACHED = 200_000
+_STEP = 1e-6
+
+
+class SectionProgram:
+    """The deciding facts of one section, their value classes, and a verdict per pattern."""
+
+    def __init__(self, policy: Policy, version: Version, section: Section) -> None:
+        self.policy, self.version, self.section = policy, version, section
+        self.nodes: tuple[Node, ...] = section.criteria + section.exclusions
+        seen: dict[str, None] = {}
+        for node in self.nodes:
+            seen.update(dict.fromkeys(node.facts()))
+        self.facts: tuple[str, ...] = tuple(seen)
+        self.position = {fact: i for i, fact in enumerate(self.facts)}
+        conditions: dict[str, list[Condition]] = {f: [] for f in self.facts}
+        for node in self.nodes:
+            for condition in node.conditions():
+                conditions[condition.fact].append(condition)
+        self._numeric: dict[str, tuple[list[Condition], dict[tuple[bool, ...], int]]] = {}
+        self.domains: tuple[tuple[Any, ...], ...] = tuple(
+            self._domain(policy.facts[f], conditions[f]) for f in self.facts
+        )
+        self._index: tuple[dict[Any, int], ...] = tuple(
+            {} if policy.facts[f].type == "number" else {v: i for i, v in enumerate(dom)}
+            for f, dom in zip(self.facts, self.domains, strict=True)
+        )
+        self._verdicts: dict[tuple[str, Pattern], Verdict] = {}
+        self._complete: dict[Pattern, Outcome] = {}
+
+    def _domain(self, fact: FactDef, conditions: list[Condition]) -> tuple[Any, ...]:
+        if fact.type == "boolean":
+            return (True, False)
+        if fact.type == "enum":
+            return fact.values
+        candidates: set[float] = set()
+        for bound in (fact.minimum, fact.maximum):
+            if bound is not None:
+                candidates.add(bound)
+        for condition in conditions:
+            c = float(condition.operand)
+            candidates.update((c - _STEP, c, c + _STEP))
+        if not candidates:
+            candidates.add(0.0)
+        classes: dict[tuple[bool, ...], int] = {}
+        values: list[float] = []
+        for value in sorted(candidates):
+            if not fact.accepts(value):
+                continue
+            signature = tuple(c.test(value) for c in conditions)
+            if signature not in classes:
+                classes[signature] = len(values)
+                values.append(value)
+        self._numeric[fact.id] = (conditions, classes)
+        return tuple(values)
+
+    def pattern(self, facts: Mapping[str, Any]) -> Pattern:
+        """The request's pattern: per deciding fact, its value class, or None if unknown."""
+        out: list[int | None] = []
+        for fact, index in zip(self.facts, self._index, strict=True):
+            value = facts.get(fact)
+            if value is None:
+                out.append(None)
+            elif index:
+                out.append(index[value])
+            else:
+                conditions, classes = self._numeric[fact]
+                out.append(classes[tuple(c.test(value) for c in conditions)])
+        return tuple(out)
+
+    def values(self, pattern: Pattern) -> dict[str, Any]:
+        return {
+            fact: self.domains[i][v]
+            for i, (fact, v) in enumerate(zip(self.facts, pattern, strict=True))
+            if v is not None
+        }
+
+    def verdict(self, pattern: Pattern, basis: str) -> Verdict:
+        """The shared verdict for a pattern under a coverage basis (computed once)."""
+        key = (basis, pattern)
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._decide(pattern, basis)
+            if len(self._verdicts) < _MAX_CACHED:
+                self._verdicts[key] = found
+        return found
+
+    def _decide(self, pattern: Pattern, basis: str) -> Verdict:
+        facts = self.values(pattern)
+        section = self.section
+        criteria = tuple(judge(node, facts, section.citation) for node in section.criteria)
+        exclusions = tuple(judge(node, facts, section.citation) for node in section.exclusions)
+        outcome = _outcome(criteria, exclusions)
+        missing: tuple[MissingFact, ...] = ()
+        if outcome is Outcome.INSUFFICIENT_INFORMATION:
+            agreed = self._agreed_outcome(pattern)
+            if agreed is not None:
+                outcome = agreed
+            else:
+                missing = self._missing(pattern, criteria + exclusions)
+        reasons = explain.reasons(
+            self.policy, self.version, section, outcome, criteria, exclusions, missing, basis
+        )
+        verdict = Verdict(outcome, NEXT_STEP[outcome], reasons, criteria, exclusions, missing)
+        return Verdict(
+            outcome,
+            verdict.next_step,
+            reasons,
+            criteria,
+            exclusions,
+            missing,
+            json_fragment=verdict.fragment(),
+        )
+
+    def _outcome_complete(self, pattern: Pattern) -> Outcome:
+        found = self._complete.get(pattern)
+        if found is None:
+            facts = self.values(pattern)
+            criteria = tuple(
+                CriterionResult("", "", "", status_of(n, facts)) for n in self.section.criteria
+            )
+            exclusions = tuple(
+                CriterionResult("", "", "", status_of(n, facts)) for n in self.section.exclusions
+            )
+            found = self._complete[pattern] = _outcome(criteria, exclusions)
+        return found
+
+    def _completions(self, pattern: Pattern, fixed: int | None = None) -> Any:
+        free = [i for i, v in enumerate(pattern) if v is None and i != fixed]
+        for choice in product(*(range(len(self.domains[i])) for i in free)):
+            full = list(pattern)
+            for i, v in zip(free, choice, strict=True):
+                full[i] = v
+            yield full
+
+    def _agreed_outcome(self, pattern: Pattern) -> Outcome | None:
+        """The outcome every completion of the pattern agrees on, if they all agree."""
+        seen: Outcome | None = None
+        for full in self._completions(pattern):
+            outcome = self._outcome_complete(tuple(full))
+            if seen is None:
+                seen = outcome
+            elif outcome is not seen:
+                return None
+        return seen
+
+    def _matters(self, pattern: Pattern, position: int) -> bool:
+        for full in self._completions(pattern, fixed=position):
+            first: Outcome | None = None
+            for value in range(len(self.domains[position])):
+                full[position] = value
+                outcome = self._outcome_complete(tuple(full))
+                if first is None:
+                    first = outcome
+                elif outcome is not first:
+                    return True
+        return False
+
+    def _missing(
+        self, pattern: Pattern, results: tuple[CriterionResult, ...]
+    ) -> tuple[MissingFact, ...]:
+        out = []
+        for position, fact_id in enumerate(self.facts):
+            if pattern[position] is not None or not self._matters(pattern, position):
+                continue
+            fact = self.policy.facts[fact_id]
+            undecided = tuple(
+                result.id
+                for node, result in zip(self.nodes, results, strict=True)
+                if result.status is Status.UNKNOWN and fact_id in node.facts()
+            )
+            out.append(
+                MissingFact(
+                    fact=fact_id,
+                    label=fact.label,
+                    question=fact.question,
+                    documentation=fact.documentation,
+                    accepted=fact.accepted(),
+                    criteria=undecided,
+                )
+            )
+        return tuple(out)
+
+
+def _outcome(
+    criteria: tuple[CriterionResult, ...], exclusions: tuple[CriterionResult, ...]
+) -> Outcome:
+    """MCP-210.md "Outcomes": the first row that holds decides."""
+    if any(e.status is Status.MET for e in exclusions):
+        return Outcome.EXPERIMENTAL_INVESTIGATIONAL
+    statuses = [c.status for c in criteria]
+    if Status.NOT_MET in statuses:
+        return Outcome.DOES_NOT_MEET_CRITERIA
+    if Status.UNKNOWN in statuses or any(e.status is Status.UNKNOWN for e in exclusions):
+        return Outcome.INSUFFICIENT_INFORMATION
+    return Outcome.MEETS_CRITERIA
