@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI application, dependencies, schemas and routes."""

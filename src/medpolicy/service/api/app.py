@@ -1,0 +1,61 @@
+"""The FastAPI application: wiring of settings, database, clock, engine and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from medpolicy.service.api import errors
+from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
+from medpolicy.service.cases import CaseDesk, Evaluator
+from medpolicy.service.clock import Clock, SystemClock
+from medpolicy.service.config import ServiceSettings
+from medpolicy.service.db import migrate
+from medpolicy.service.db.database import Database
+from medpolicy.service.tokens import TokenDesk
+
+DESCRIPTION = """Prior authorization for MCP-210 (donor lymphocyte infusion, CPT 38242, and
+hematopoietic stem cell boosts, CPT 38243). Submit a case; the engine approves at once what
+meets criteria; nurses and physicians work the rest within 72 hours (expedited) or 7 calendar
+days (standard). Every endpoint but `/health`, this document and `/v1/policies` needs a bearer
+token from `medpolicy token create`."""
+
+
+def create_app(
+    settings: ServiceSettings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    evaluate: Evaluator | None = None,
+) -> FastAPI:
+    """Build the application; the database schema is migrated to the newest revision first."""
+    settings = settings or ServiceSettings()
+    database = database or Database(settings.resolved_database_url())
+    migrate.upgrade(database)
+    clock = clock or SystemClock()
+    if evaluate is None:
+        from medpolicy import evaluate as engine_evaluate
+
+        evaluate = engine_evaluate
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="medpolicy prior authorization",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.clock = clock
+    app.state.case_desk = CaseDesk(database, clock, evaluate)
+    app.state.token_desk = TokenDesk(database, clock)
+    for module in (health, determinations, cases, metrics, policies, tokens):
+        app.include_router(module.router)
+    errors.install(app)
+    return app

@@ -1,0 +1,125 @@
+"""Case endpoints: submit, add information, decide, extend, read and the queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from medpolicy.service.api.deps import Caller, CaseDeskDep, ClockDep
+from medpolicy.service.api.schemas import (
+    ERROR_RESPONSES,
+    CasePublic,
+    CaseSubmission,
+    CaseSummary,
+    DecisionIn,
+    ExtensionIn,
+    InformationIn,
+    Priority,
+    QueuePage,
+    Status,
+)
+
+router = APIRouter(prefix="/v1/cases", tags=["cases"])
+CaseId = Annotated[str, Path(max_length=64, description="The case id from the submission")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retrying with the same key returns the first case instead of a new one",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ERROR_RESPONSES, 200: {"model": CasePublic, "description": "A replayed key"}},
+)
+def submit_case(
+    *,
+    body: CaseSubmission,
+    caller: Caller,
+    desk: CaseDeskDep,
+    clock: ClockDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CasePublic:
+    """Store a case and decide it; 201 once it is committed (200 for a replayed key)."""
+    submission = desk.submit(
+        caller, request=body.request, priority=body.priority, idempotency_key=idempotency_key
+    )
+    if submission.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"/v1/cases/{submission.record.case.id}"
+    return CasePublic.of_record(submission.record, clock.now())
+
+
+@router.get("", responses=ERROR_RESPONSES)
+def list_cases(
+    *,
+    caller: Caller,
+    desk: CaseDeskDep,
+    clock: ClockDep,
+    status: Annotated[list[Status] | None, Query(description="One or more statuses")] = None,
+    priority: Priority | None = None,
+    overdue: Annotated[bool | None, Query(description="Open cases past their deadline")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> QueuePage:
+    """The queue the caller may see, soonest deadline first."""
+    cases = desk.queue(
+        caller,
+        statuses=list(status) if status else None,
+        priority=priority,
+        overdue=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    now = clock.now()
+    return QueuePage(items=[CaseSummary.of(c, now) for c in cases], limit=limit, offset=offset)
+
+
+@router.get("/{case_id}", responses=ERROR_RESPONSES)
+def read_case(case_id: CaseId, caller: Caller, desk: CaseDeskDep, clock: ClockDep) -> CasePublic:
+    """A case with every version of its request and determination, and its events."""
+    return CasePublic.of_record(desk.read(caller, case_id=case_id), clock.now())
+
+
+@router.post("/{case_id}/information", responses=ERROR_RESPONSES)
+def add_information(
+    case_id: CaseId, body: InformationIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+) -> CasePublic:
+    """Add diagnoses and facts; the case is decided again and the old version kept."""
+    record = desk.add_information(
+        caller, case_id=case_id, diagnoses=body.diagnoses, facts=body.facts
+    )
+    return CasePublic.of_record(record, clock.now())
+
+
+@router.post("/{case_id}/decision", responses=ERROR_RESPONSES)
+def decide(
+    case_id: CaseId, body: DecisionIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+) -> CasePublic:
+    """A reviewer's decision; only a physician may deny or partially approve."""
+    record = desk.decide(
+        caller,
+        case_id=case_id,
+        decision=body.decision,
+        rationale=body.rationale,
+        criteria=body.criteria,
+    )
+    return CasePublic.of_record(record, clock.now())
+
+
+@router.post("/{case_id}/extension", responses=ERROR_RESPONSES)
+def extend(
+    case_id: CaseId, body: ExtensionIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+) -> CasePublic:
+    """Extend the deadline by 14 days, once, with a reason."""
+    return CasePublic.of_record(
+        desk.extend(caller, case_id=case_id, reason=body.reason), clock.now()
+    )

@@ -1,0 +1,23 @@
+"""``POST /v1/determinations``: the engine over HTTP; nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from medpolicy.service.api.deps import Caller, CaseDeskDep
+from medpolicy.service.api.schemas import ERROR_RESPONSES, ContractRequest, DeterminationBody
+from medpolicy.service.permissions import Action, require
+
+router = APIRouter(prefix="/v1", tags=["determinations"])
+
+
+@router.post("/determinations", responses=ERROR_RESPONSES)
+def determine(
+    caller: Caller, desk: CaseDeskDep, request: Annotated[ContractRequest, Body()]
+) -> DeterminationBody:
+    """Decide a contract request and return the contract determination, storing nothing."""
+    require(caller, Action.EVALUATE)
+    result: dict[str, Any] = desk.evaluate(request).to_dict()
+    return result

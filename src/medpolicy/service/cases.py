@@ -1,0 +1,437 @@
+"""The case workflow: submit, add information, decide, extend, read and list.
+
+A provider's submission is decided by the engine at once and stored with the engine's
+determination; the outcome sets the status (``meets_criteria`` is approved on the spot,
+``insufficient_information`` waits for the provider, an adverse outcome waits for a
+physician, ``not_addressed`` is routed to another policy). Each change is one transaction
+that also appends to the audit log, and it is committed before the caller hears back.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from medpolicy import Determination
+from medpolicy.service import audit, deadlines
+from medpolicy.service.clock import Clock
+from medpolicy.service.db import repositories as repo
+from medpolicy.service.db.database import Database
+from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
+from medpolicy.service.errors import ConflictError, InvalidInputError, NotFoundError
+from medpolicy.service.permissions import Action, require, visible_to
+from medpolicy.service.principal import Principal
+
+Evaluator = Callable[[dict[str, Any]], Determination]
+
+STATUS_BY_OUTCOME = {
+    "meets_criteria": "approved",
+    "insufficient_information": "pending_information",
+    "experimental_investigational": "in_review",
+    "does_not_meet_criteria": "in_review",
+    "not_addressed": "routed",
+}
+OPEN_STATUSES = ("pending_information", "in_review", "routed")
+FINAL_STATUSES = ("approved", "denied", "partially_approved")
+ALL_STATUSES = OPEN_STATUSES + FINAL_STATUSES
+DECISION_STATUS = {
+    "approve": "approved",
+    "deny": "denied",
+    "partially_approve": "partially_approved",
+}
+DECISION_ACTION = {
+    "approve": Action.APPROVE,
+    "deny": Action.DENY,
+    "partially_approve": Action.PARTIALLY_APPROVE,
+}
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case with its full history, as read in one transaction."""
+
+    case: Case
+    versions: list[CaseVersion]
+    events: list[CaseEvent]
+
+    @property
+    def current(self) -> CaseVersion:
+        """The version the status rests on."""
+        return self.versions[-1]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The answer to a submission: the case, and whether it already existed."""
+
+    record: CaseRecord
+    replayed: bool
+
+
+class CaseDesk:
+    """The prior-authorization desk: every way a case is created, changed or read."""
+
+    def __init__(self, database: Database, clock: Clock, evaluate: Evaluator) -> None:
+        self.database = database
+        self.clock = clock
+        self.evaluate = evaluate
+
+    def submit(
+        self,
+        principal: Principal,
+        *,
+        request: dict[str, Any],
+        priority: str,
+        idempotency_key: str | None,
+    ) -> Submission:
+        """Store and decide a new case; a retried Idempotency-Key returns the first one."""
+        require(principal, Action.SUBMIT_CASE)
+        org = principal.org or ""
+        fingerprint = _fingerprint(request, priority)
+        if idempotency_key is not None:
+            existing = self._replay(principal, org, idempotency_key, fingerprint)
+            if existing is not None:
+                return Submission(existing, replayed=True)
+        determination = self.evaluate(request)
+        try:
+            return Submission(
+                self._insert(
+                    principal=principal,
+                    org=org,
+                    request=request,
+                    priority=priority,
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                    determination=determination,
+                ),
+                replayed=False,
+            )
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            existing = self._replay(principal, org, idempotency_key, fingerprint)
+            if existing is None:
+                raise
+            return Submission(existing, replayed=True)
+
+    def _replay(
+        self, principal: Principal, org: str, key: str, fingerprint: str
+    ) -> CaseRecord | None:
+        with self.database.transaction() as session:
+            case = repo.find_by_idempotency_key(session, org=org, key=key)
+            if case is None:
+                return None
+            if case.request_sha256 != fingerprint:
+                raise ConflictError(
+                    "idempotency_key_reused",
+                    f"Idempotency-Key {key!r} was already used for a different submission.",
+                    field="Idempotency-Key",
+                    accepted="a new key for a new submission, or the same body on a retry",
+                )
+            self._audit(session, principal, "case.replay", [case.id])
+            return _load(session, case)
+
+    def _insert(
+        self,
+        *,
+        principal: Principal,
+        org: str,
+        request: dict[str, Any],
+        priority: str,
+        idempotency_key: str | None,
+        fingerprint: str,
+        determination: Determination,
+    ) -> CaseRecord:
+        now = self.clock.now()
+        status = STATUS_BY_OUTCOME[determination.outcome]
+        case = Case(
+            id=str(uuid.uuid4()),
+            org=org,
+            priority=priority,
+            status=status,
+            outcome=determination.outcome,
+            received_at=now,
+            due_at=deadlines.due_at(now, priority),
+            decided_at=now if status == "approved" else None,
+            version=1,
+            submitted_by=principal.token_id,
+            idempotency_key=idempotency_key,
+            request_sha256=fingerprint,
+        )
+        version = _version(
+            case=case,
+            kind="submitted",
+            principal=principal,
+            request=request,
+            determination=determination,
+            now=now,
+        )
+        with self.database.transaction() as session:
+            session.add(case)
+            session.flush()
+            session.add(version)
+            self._audit(session, principal, "case.create", [case.id])
+        return CaseRecord(case, [version], [])
+
+    def add_information(
+        self,
+        principal: Principal,
+        *,
+        case_id: str,
+        diagnoses: list[str],
+        facts: dict[str, Any],
+    ) -> CaseRecord:
+        """Merge what the provider sent into the request and decide the case again."""
+        require(principal, Action.ADD_INFORMATION)
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            current = repo.latest_version(session, case=case)
+            request = merge_information(current.request, diagnoses, facts)
+            determination = self.evaluate(request)
+            now = self.clock.now()
+            case.version += 1
+            case.outcome = determination.outcome
+            case.status = STATUS_BY_OUTCOME[determination.outcome]
+            case.decided_at = now if case.status == "approved" else None
+            version = _version(
+                case=case,
+                kind="information",
+                principal=principal,
+                request=request,
+                determination=determination,
+                now=now,
+            )
+            session.add(version)
+            self._audit(session, principal, "case.information", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def decide(
+        self,
+        principal: Principal,
+        *,
+        case_id: str,
+        decision: str,
+        rationale: str,
+        criteria: list[str],
+    ) -> CaseRecord:
+        """Record a reviewer's decision; a denial names criteria and a plain reason."""
+        require(principal, DECISION_ACTION[decision])
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            determination = repo.latest_version(session, case=case).determination
+            _check_decision(decision, rationale, criteria, determination)
+            now = self.clock.now()
+            case.status = DECISION_STATUS[decision]
+            case.decided_at = now
+            detail = {"decision": decision, "rationale": rationale.strip(), "criteria": criteria}
+            session.add(_event(case, "decision", principal, detail, now))
+            self._audit(session, principal, "case.decision", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def extend(self, principal: Principal, *, case_id: str, reason: str) -> CaseRecord:
+        """Extend the deadline once, by 14 days, recording why."""
+        require(principal, Action.EXTEND)
+        if not reason.strip():
+            raise InvalidInputError(
+                "reason_required",
+                "An extension needs a reason; the reason given was blank.",
+                field="reason",
+                accepted="a sentence saying why more time is needed",
+            )
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            if case.extended_at is not None:
+                raise ConflictError(
+                    "already_extended",
+                    f"Case {case.id} was already extended on {case.extended_at.isoformat()}; "
+                    "the rule allows one extension.",
+                    field="case_id",
+                )
+            now = self.clock.now()
+            previous_due = case.due_at
+            case.due_at = deadlines.extended_due_at(case.due_at)
+            case.extended_at = now
+            detail = {
+                "reason": reason.strip(),
+                "previous_due_at": previous_due.isoformat(),
+                "due_at": case.due_at.isoformat(),
+            }
+            session.add(_event(case, "extension", principal, detail, now))
+            self._audit(session, principal, "case.extension", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def read(self, principal: Principal, *, case_id: str) -> CaseRecord:
+        """A case with its history; the read is audited."""
+        require(principal, Action.READ_CASE)
+        with self.database.transaction() as session:
+            case = self._visible_case(session, principal, case_id, for_update=False)
+            self._audit(session, principal, "case.read", [case.id])
+            return _load(session, case)
+
+    def queue(
+        self,
+        principal: Principal,
+        *,
+        statuses: list[str] | None,
+        priority: str | None,
+        overdue: bool | None,
+        limit: int,
+        offset: int,
+    ) -> list[Case]:
+        """The cases the caller may see, soonest deadline first; each listing is audited."""
+        require(principal, Action.LIST_CASES)
+        with self.database.transaction() as session:
+            cases = repo.list_cases(
+                session,
+                org=None if principal.is_reviewer else principal.org,
+                statuses=statuses,
+                priority=priority,
+                overdue=overdue,
+                now=self.clock.now(),
+                open_statuses=OPEN_STATUSES,
+                limit=limit,
+                offset=offset,
+            )
+            if cases:
+                self._audit(session, principal, "case.list", [c.id for c in cases])
+            return cases
+
+    def _visible_case(
+        self, session: Session, principal: Principal, case_id: str, *, for_update: bool
+    ) -> Case:
+        case = repo.get_case(session, case_id=case_id, for_update=for_update)
+        if case is None or not visible_to(principal, case.org):
+            raise NotFoundError(
+                "case_not_found", f"No case {case_id!r} is visible to this token.", field="case_id"
+            )
+        return case
+
+    def _open_case(self, session: Session, principal: Principal, case_id: str) -> Case:
+        case = self._visible_case(session, principal, case_id, for_update=True)
+        if case.status in FINAL_STATUSES:
+            raise ConflictError(
+                "case_closed",
+                f"Case {case.id} is already {case.status}; it cannot change.",
+                field="case_id",
+                accepted="a case whose status is " + ", ".join(OPEN_STATUSES),
+            )
+        return case
+
+    def _audit(
+        self, session: Session, principal: Principal, action: str, case_ids: list[str]
+    ) -> None:
+        audit.record(
+            session, actor=principal, action=action, case_ids=case_ids, now=self.clock.now()
+        )
+
+
+def merge_information(
+    request: dict[str, Any], diagnoses: list[str], facts: dict[str, Any]
+) -> dict[str, Any]:
+    """The request with new diagnoses appended (no repeats) and new facts laid over old."""
+    merged = copy.deepcopy(request)
+    known = list(merged.get("diagnoses") or [])
+    merged["diagnoses"] = known + [d for d in diagnoses if d not in known]
+    merged["facts"] = {**(merged.get("facts") or {}), **facts}
+    return merged
+
+
+def criterion_ids(determination: dict[str, Any]) -> set[str]:
+    """Every criterion and exclusion id in a determination, nested children included."""
+
+    def walk(nodes: list[dict[str, Any]]) -> Iterator[str]:
+        for node in nodes:
+            yield str(node.get("id"))
+            yield from walk(node.get("children") or [])
+
+    return set(walk(determination.get("criteria") or [])) | set(
+        walk(determination.get("exclusions") or [])
+    )
+
+
+def _check_decision(
+    decision: str, rationale: str, criteria: list[str], determination: dict[str, Any]
+) -> None:
+    known = criterion_ids(determination)
+    unknown = [c for c in criteria if c not in known]
+    if unknown:
+        raise InvalidInputError(
+            "unknown_criterion",
+            f"criteria names {unknown!r}, which are not criteria of this case's determination.",
+            field="criteria",
+            accepted=", ".join(sorted(known)) or "no criteria (no policy addresses this case)",
+        )
+    if decision == "approve":
+        return
+    if not criteria:
+        raise InvalidInputError(
+            "criteria_required",
+            f"A {decision.replace('_', ' ')} must name at least one criterion; none was given.",
+            field="criteria",
+            accepted=", ".join(sorted(known)) or "no criteria (no policy addresses this case)",
+        )
+    if len(rationale.strip()) < 20:
+        raise InvalidInputError(
+            "rationale_required",
+            f"A {decision.replace('_', ' ')} needs a plain-language reason for the letter; "
+            f"the rationale given had {len(rationale.strip())} characters.",
+            field="rationale",
+            accepted="a sentence of at least 20 characters",
+        )
+
+
+def _fingerprint(request: dict[str, Any], priority: str) -> str:
+    body = json.dumps({"request": request, "priority": priority}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _version(
+    *,
+    case: Case,
+    kind: str,
+    principal: Principal,
+    request: dict[str, Any],
+    determination: Determination,
+    now: Any,
+) -> CaseVersion:
+    return CaseVersion(
+        case_id=case.id,
+        number=case.version,
+        kind=kind,
+        created_at=now,
+        actor_token_id=principal.token_id,
+        request=request,
+        determination=determination.to_dict(),
+    )
+
+
+def _event(
+    case: Case, kind: str, principal: Principal, detail: dict[str, Any], now: Any
+) -> CaseEvent:
+    return CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        at=now,
+        actor_token_id=principal.token_id,
+        actor_role=principal.role.value,
+        detail=detail,
+    )
+
+
+def _load(session: Session, case: Case) -> CaseRecord:
+    return CaseRecord(
+        case,
+        repo.versions_of(session, case_id=case.id),
+        repo.events_of(session, case_id=case.id),
+    )

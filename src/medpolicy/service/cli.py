@@ -1,0 +1,175 @@
+"""Service commands of ``medpolicy``: ``serve``, ``token create|list|revoke``, ``audit verify``.
+
+``register(subparsers)`` adds them to the main command's argparse parser; each command
+sets ``func`` to a handler that takes the parsed arguments and returns the exit status.
+``python -m medpolicy.service`` runs them on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medpolicy.service.config import ServiceSettings
+
+if TYPE_CHECKING:
+    from medpolicy.service.db.database import Database
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``serve``, ``token`` and ``audit`` to the ``medpolicy`` command."""
+    serve = subparsers.add_parser("serve", help="run the prior-authorization HTTP API")
+    _database_options(serve)
+    serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (8210)")
+    serve.add_argument("--log-level", default="info", help="uvicorn log level (info)")
+    serve.set_defaults(func=_serve)
+
+    token = subparsers.add_parser("token", help="manage API bearer tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="make a token; prints it once")
+    create.add_argument(
+        "--role", required=True, choices=["provider", "nurse", "physician", "admin"]
+    )
+    create.add_argument("--org", default=None, help="organization (required for providers)")
+    create.add_argument("--name", default=None, help="who or what the token is for")
+    _database_options(create)
+    create.set_defaults(func=_token_create)
+    listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
+    _database_options(listing)
+    listing.set_defaults(func=_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("token_id")
+    _database_options(revoke)
+    revoke.set_defaults(func=_token_revoke)
+
+    audit_parser = subparsers.add_parser("audit", help="check the case audit log")
+    audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="walk the hash chain; report the first break")
+    _database_options(verify)
+    verify.set_defaults(func=_audit_verify)
+
+
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder of the embedded SQLite database (user data folder)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL, e.g. postgresql://... (MEDPOLICY_DATABASE_URL)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> ServiceSettings:
+    """Settings from the environment, overridden by what was given on the command line."""
+    overrides = {
+        key: getattr(args, key)
+        for key in ("data_dir", "database_url", "host", "port")
+        if getattr(args, key, None) is not None
+    }
+    return ServiceSettings(**overrides)
+
+
+def _database(args: argparse.Namespace) -> Database:
+    """The configured database, migrated (commands may run before the first ``serve``)."""
+    from medpolicy.service.db import migrate
+    from medpolicy.service.db.database import Database
+
+    database = Database(settings_from(args).resolved_database_url())
+    migrate.upgrade(database)
+    return database
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from medpolicy.service.api.app import create_app
+
+    settings = settings_from(args)
+    app = create_app(settings)
+    print(f"medpolicy: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from medpolicy.service.clock import SystemClock
+    from medpolicy.service.errors import ServiceError
+    from medpolicy.service.principal import SYSTEM
+    from medpolicy.service.tokens import TokenDesk
+
+    database = _database(args)
+    try:
+        issued = TokenDesk(database, SystemClock()).issue(
+            SYSTEM, role=args.role, org=args.org, name=args.name
+        )
+    except ServiceError as error:
+        print(f"medpolicy: {error.message}", file=sys.stderr)
+        return 2
+    print(issued.secret)
+    print(
+        f"medpolicy: token {issued.id} ({issued.role.value}) created; it is shown only once.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    from medpolicy.service.clock import SystemClock
+    from medpolicy.service.principal import SYSTEM
+    from medpolicy.service.tokens import TokenDesk
+
+    database = _database(args)
+    for row in TokenDesk(database, SystemClock()).list(SYSTEM):
+        state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
+        print(f"{row.id}\t{row.role}\t{row.org or '-'}\t{row.name or '-'}\t{state}")
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from medpolicy.service.clock import SystemClock
+    from medpolicy.service.errors import ServiceError
+    from medpolicy.service.principal import SYSTEM
+    from medpolicy.service.tokens import TokenDesk
+
+    database = _database(args)
+    try:
+        TokenDesk(database, SystemClock()).revoke(SYSTEM, token_id=args.token_id)
+    except ServiceError as error:
+        print(f"medpolicy: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from medpolicy.service import audit
+
+    database = _database(args)
+    with database.transaction() as session:
+        result = audit.verify(session)
+    if result.ok:
+        print(f"audit log intact: {result.checked} entries")
+        return 0
+    print(
+        f"audit log broken at entry {result.broken_at}: {result.reason} "
+        f"({result.checked} entries before it are intact)"
+    )
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the service commands without the rest of ``medpolicy``."""
+    parser = argparse.ArgumentParser(prog="medpolicy")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    handler: Handler = args.func
+    return handler(args)

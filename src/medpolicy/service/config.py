@@ -1,0 +1,48 @@
+"""Service settings, read from arguments or ``MEDPOLICY_*`` environment variables.
+
+With no configuration at all the service keeps an embedded SQLite database in the user's
+data folder, so ``medpolicy serve`` works on a fresh machine; ``MEDPOLICY_DATABASE_URL``
+(or ``--database-url``) points it at PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8210
+SQLITE_FILE_NAME = "medpolicy.sqlite3"
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder, e.g. ``~/.local/share/medpolicy`` on Linux."""
+    return Path(platformdirs.user_data_dir("medpolicy", appauthor=False))
+
+
+class ServiceSettings(BaseSettings):
+    """Where the service keeps its data and where it listens."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDPOLICY_", extra="ignore")
+
+    database_url: str | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL to use: the configured one, else SQLite in ``data_dir``."""
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite:///{self.data_dir / SQLITE_FILE_NAME}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

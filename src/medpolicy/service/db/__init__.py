@@ -1,0 +1,1 @@
+"""Storage of cases, tokens and the audit log: tables, migrations and repositories."""

@@ -1,0 +1,85 @@
+"""Queries and inserts for cases, with keyword-only arguments; no business rules here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, not_, or_, select
+from sqlalchemy.orm import Session
+
+from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
+
+
+def get_case(session: Session, *, case_id: str, for_update: bool = False) -> Case | None:
+    """The case row, locked for the rest of the transaction when ``for_update``."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def find_by_idempotency_key(session: Session, *, org: str, key: str) -> Case | None:
+    """The case an organization already submitted under this Idempotency-Key."""
+    query = select(Case).where(Case.org == org, Case.idempotency_key == key)
+    return session.scalars(query).one_or_none()
+
+
+def versions_of(session: Session, *, case_id: str) -> list[CaseVersion]:
+    """Every version of the case's request and determination, oldest first."""
+    query = select(CaseVersion).where(CaseVersion.case_id == case_id)
+    return list(session.scalars(query.order_by(CaseVersion.number)))
+
+
+def latest_version(session: Session, *, case: Case) -> CaseVersion:
+    """The version the case's status currently rests on."""
+    version = session.get(CaseVersion, (case.id, case.version))
+    if version is None:
+        raise LookupError(f"case {case.id} has no version {case.version}")
+    return version
+
+
+def events_of(session: Session, *, case_id: str) -> list[CaseEvent]:
+    """Decisions and extensions of the case, oldest first."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id)
+    return list(session.scalars(query.order_by(CaseEvent.id)))
+
+
+def overdue_condition(now: datetime, open_statuses: Sequence[str]) -> ColumnElement[bool]:
+    """Cases still open whose deadline has passed."""
+    return and_(Case.due_at < now, Case.status.in_(open_statuses))
+
+
+def list_cases(
+    session: Session,
+    *,
+    org: str | None,
+    statuses: Sequence[str] | None,
+    priority: str | None,
+    overdue: bool | None,
+    now: datetime,
+    open_statuses: Sequence[str],
+    limit: int,
+    offset: int,
+) -> list[Case]:
+    """The queue, soonest deadline first, filtered as asked."""
+    query = select(Case)
+    if org is not None:
+        query = query.where(Case.org == org)
+    if statuses:
+        query = query.where(Case.status.in_(statuses))
+    if priority is not None:
+        query = query.where(Case.priority == priority)
+    if overdue is not None:
+        condition = overdue_condition(now, open_statuses)
+        query = query.where(condition if overdue else or_(not_(condition)))
+    query = query.order_by(Case.due_at, Case.id).limit(limit).offset(offset)
+    return list(session.scalars(query))
+
+
+def decided_between(session: Session, *, start: datetime, end: datetime) -> list[Case]:
+    """Cases whose final decision fell in ``[start, end)``."""
+    query = select(Case).where(
+        Case.decided_at.is_not(None), Case.decided_at >= start, Case.decided_at < end
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,70 @@
+"""Errors the service answers with, each a 4xx with a JSON body a person can act on.
+
+    ServiceError                 (status, code, field, message, accepted)
+    ├── UnauthorizedError             401: no token, or a token that is unknown or revoked
+    ├── ForbiddenError                403: the token's role may not do this
+    ├── NotFoundError                 404: no such case (or not the caller's organization's)
+    ├── ConflictError                 409: the case is in a state that does not allow this
+    └── InvalidInputError             422: a field's value is not accepted
+
+Engine ``RequestError``s are answered as 422 with the engine's own ``to_dict()``. Every
+error body is ``{"error": {"code", "field", "message", "accepted"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """Base of the service's own errors."""
+
+    status = 400
+
+    def __init__(
+        self, code: str, message: str, *, field: str | None = None, accepted: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.accepted = accepted
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the API answers it (inside ``{"error": ...}``)."""
+        return {
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "accepted": self.accepted,
+        }
+
+
+class UnauthorizedError(ServiceError):
+    """No valid bearer token."""
+
+    status = 401
+
+
+class ForbiddenError(ServiceError):
+    """The caller's role may not do this."""
+
+    status = 403
+
+
+class NotFoundError(ServiceError):
+    """No such resource visible to the caller."""
+
+    status = 404
+
+
+class ConflictError(ServiceError):
+    """The resource's state does not allow the action."""
+
+    status = 409
+
+
+class InvalidInputError(ServiceError):
+    """A field's value is not accepted."""
+
+    status = 422
