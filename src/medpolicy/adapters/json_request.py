@@ -37,9 +37,13 @@ _MAX_DIAGNOSES = 100
 _ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
 
 
-def _bad(field: str | None, given: Any, accepted: str, what: str = "", code: str = "") -> RequestError:
+def _bad(
+    field: str | None, given: Any, accepted: str, what: str = "", code: str = ""
+) -> RequestError:
     where = field or "request"
-    message = f"{where}: {what or 'not accepted'}; given {describe_given(given)}; accepted: {accepted}."
+    message = (
+        f"{where}: {what or 'not accepted'}; given {describe_given(given)}; accepted: {accepted}."
+    )
     return RequestError(message, field=field, accepted=accepted, code=code or "invalid_value")
 
 
@@ -59,8 +63,11 @@ def parse_request(data: Any, registry: Registry) -> CoverageRequest:
     for key in data:
         if key not in _TOP:
             raise _bad(
-                str(key), data[key], "request_id, member, service, diagnoses, facts",
-                "is not a field of a request", "unknown_field",
+                str(key),
+                data[key],
+                "request_id, member, service, diagnoses, facts",
+                "is not a field of a request",
+                "unknown_field",
             )
     request_id = _text(data, "request_id", "request_id")
     member = _member(data.get("member"))
@@ -94,12 +101,17 @@ def _member(value: Any) -> Member | None:
     for key in value:
         if key not in _MEMBER:
             raise _bad(
-                f"member.{key}", value[key], "id, line_of_business, state",
-                "is not a field of member", "unknown_field",
+                f"member.{key}",
+                value[key],
+                "id, line_of_business, state",
+                "is not a field of member",
+                "unknown_field",
             )
     line = value.get("line_of_business")
     if line is not None and line not in LINES_OF_BUSINESS:
-        raise _bad("member.line_of_business", line, "one of " + ", ".join(map(repr, LINES_OF_BUSINESS)))
+        raise _bad(
+            "member.line_of_business", line, "one of " + ", ".join(map(repr, LINES_OF_BUSINESS))
+        )
     state = value.get("state")
     if state is not None and not (isinstance(state, str) and _STATE.fullmatch(state.upper())):
         raise _bad("member.state", state, "a two-letter state code such as 'OH'")
@@ -119,8 +131,11 @@ def _service(value: Any) -> tuple[str, date]:
     for key in value:
         if key not in _SERVICE:
             raise _bad(
-                f"service.{key}", value[key], "code, date_of_service",
-                "is not a field of service", "unknown_field",
+                f"service.{key}",
+                value[key],
+                "code, date_of_service",
+                "is not a field of service",
+                "unknown_field",
             )
     raw = value.get("code")
     if raw is None:
@@ -153,8 +168,11 @@ def _diagnoses(value: Any) -> tuple[str, ...]:
         code = normalize(raw) if isinstance(raw, str) else ""
         if lookup(code) is None:
             raise _bad(
-                f"diagnoses[{index}]", raw, _ICD_ACCEPTED,
-                "is not a code in ICD-10-CM", "unknown_diagnosis_code",
+                f"diagnoses[{index}]",
+                raw,
+                _ICD_ACCEPTED,
+                "is not a code in ICD-10-CM",
+                "unknown_diagnosis_code",
             )
         codes.append(code)
     return tuple(codes)
@@ -172,8 +190,11 @@ def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
         fact = dictionary.get(name)
         if fact is None:
             raise _bad(
-                f"facts.{name}", fact_value, "the fact ids " + ", ".join(dictionary),
-                "is not a fact of this policy", "unknown_fact",
+                f"facts.{name}",
+                fact_value,
+                "the fact ids " + ", ".join(dictionary),
+                "is not a fact of this policy",
+                "unknown_fact",
             )
         if fact_value is not None:
             facts[name] = _fact_value(fact, fact_value)
@@ -183,7 +204,11 @@ def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
 def _fact_value(fact: FactDef, value: Any) -> Any:
     if fact.accepts(value):
         return float(value) if fact.type == "number" and not isinstance(value, float) else value
-    what = "is out of range" if _is_number(value) and fact.type == "number" else "is not a value of this fact"
+    what = (
+        "is out of range"
+        if _is_number(value) and fact.type == "number"
+        else "is not a value of this fact"
+    )
     raise _bad(f"facts.{fact.id}", value, fact.accepted(), what, "invalid_fact_value")
 
 

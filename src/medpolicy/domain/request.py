@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["FactValue", "CoverageRequest", "Member"]
+__all__ = ["CoverageRequest", "FactValue", "Member"]
 
 FactValue = str | bool | float | int
 

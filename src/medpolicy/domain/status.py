@@ -7,7 +7,7 @@ be used as a Python truth value; code must compare it with ``Tri.TRUE`` explicit
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import NoReturn
 
 __all__ = ["NEXT_STEP", "NextStep", "Outcome", "Status", "Tri"]
@@ -24,7 +24,7 @@ class Tri(Enum):
         raise TypeError("Tri has no truth value: compare with Tri.TRUE or Tri.FALSE")
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """A criterion's status in a determination (CONTRACT.md)."""
 
     MET = "met"
@@ -33,7 +33,7 @@ class Status(str, Enum):
     NOT_APPLICABLE = "not_applicable"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What the policy says about a request (MCP-210.md, "Outcomes")."""
 
     NOT_ADDRESSED = "not_addressed"
@@ -43,7 +43,7 @@ class Outcome(str, Enum):
     MEETS_CRITERIA = "meets_criteria"
 
 
-class NextStep(str, Enum):
+class NextStep(StrEnum):
     """What happens to the request next. There is no "deny": people deny, not the engine."""
 
     ROUTE_ELSEWHERE = "route_elsewhere"

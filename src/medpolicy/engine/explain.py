@@ -11,9 +11,7 @@ from medpolicy.policy.model import Policy, Section, Version
 
 __all__ = ["not_addressed", "reasons", "version_label"]
 
-_REVIEW = (
-    "This is a recommendation, not a denial: a physician reviewer decides the request."
-)
+_REVIEW = "This is a recommendation, not a denial: a physician reviewer decides the request."
 
 
 def version_label(policy: Policy, version: Version) -> str:
@@ -24,6 +22,7 @@ def version_label(policy: Policy, version: Version) -> str:
 
 
 def reasons(
+    *,
     policy: Policy,
     version: Version,
     section: Section,
@@ -60,7 +59,8 @@ def reasons(
                     f"{_sentence(item.text)} Needed: {_join(needed)}."
                 )
         out.append(
-            "Send the documentation listed as missing; the request is decided again when it arrives."
+            "Send the documentation listed as missing; "
+            "the request is decided again when it arrives."
         )
     else:
         met = [c.id for c in criteria if c.status is Status.MET]

@@ -128,7 +128,14 @@ class SectionProgram:
             else:
                 missing = self._missing(pattern, criteria + exclusions)
         reasons = explain.reasons(
-            self.policy, self.version, section, outcome, criteria, exclusions, missing, basis
+            policy=self.policy,
+            version=self.version,
+            section=section,
+            outcome=outcome,
+            criteria=criteria,
+            exclusions=exclusions,
+            missing=missing,
+            basis=basis,
         )
         verdict = Verdict(outcome, NEXT_STEP[outcome], reasons, criteria, exclusions, missing)
         return Verdict(

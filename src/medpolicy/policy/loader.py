@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,7 +64,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
+    _construct_mapping,
 )
 
 
@@ -74,7 +75,7 @@ def _read_yaml(path: Path, root: Path) -> Any:
     except OSError as exc:
         raise PolicyError(f"cannot be read ({exc.strerror})", file=name) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise PolicyError(f"is not valid YAML: {exc}", file=name) from exc
 
@@ -122,7 +123,7 @@ def load_policy(directory: Path | str) -> Policy:
     sections = {s.section for s in meta.services}
     compiler = _Compiler(facts)
     versions = tuple(compiler.version(root, name, sections) for name in meta.versions)
-    _check_versions(versions, root, meta_file)
+    _check_versions(versions)
     used = {name for v in versions for name in v.sections}
     for index, service in enumerate(meta.services):
         if service.section not in used:
@@ -184,7 +185,9 @@ def _load_facts(root: Path, name: str) -> Mapping[str, FactDef]:
                 path=f"{fact_id}.values",
             )
         if spec.type != "number" and (spec.minimum is not None or spec.maximum is not None):
-            raise PolicyError("only a number fact has a minimum or maximum", file=file, path=fact_id)
+            raise PolicyError(
+                "only a number fact has a minimum or maximum", file=file, path=fact_id
+            )
         if spec.minimum is not None and spec.maximum is not None and spec.minimum > spec.maximum:
             raise PolicyError("minimum is above maximum", file=file, path=f"{fact_id}.minimum")
         values = spec.values or {}
@@ -281,17 +284,13 @@ class _Compiler:
         if spec.applies_when is not None:
             applies = self.node(spec.applies_when, f"{path}.applies_when")
         forms = [
-            name
-            for name in ("all_", "any_", "not_", "fact")
-            if getattr(spec, name) is not None
+            name for name in ("all_", "any_", "not_", "fact") if getattr(spec, name) is not None
         ]
         if len(forms) != 1:
             raise self.fail(
-                "needs exactly one of `all`, `any`, `not` or `fact` "
-                f"(given {len(forms)})",
+                f"needs exactly one of `all`, `any`, `not` or `fact` (given {len(forms)})",
                 path,
             )
-        common = {"id": spec.id, "text": spec.text, "citation": spec.citation}
         form = forms[0]
         if form in ("all_", "any_"):
             items = getattr(spec, form)
@@ -300,14 +299,23 @@ class _Compiler:
             children = tuple(
                 self.node(child, f"{path}.{form[:-1]}[{i}]") for i, child in enumerate(items)
             )
-            return Node(kind=form[:-1], children=children, applies_when=applies, **common)
+            return Node(
+                kind=form[:-1], children=children, applies_when=applies, **self._labels(spec)
+            )
         if form == "not_":
             assert spec.not_ is not None
             child = self.node(spec.not_, f"{path}.not")
-            return Node(kind="not", children=(child,), applies_when=applies, **common)
+            return Node(kind="not", children=(child,), applies_when=applies, **self._labels(spec))
         return Node(
-            kind="condition", condition=self.condition(spec, path), applies_when=applies, **common
+            kind="condition",
+            condition=self.condition(spec, path),
+            applies_when=applies,
+            **self._labels(spec),
         )
+
+    @staticmethod
+    def _labels(spec: schema.NodeSpec) -> dict[str, Any]:
+        return {"id": spec.id, "text": spec.text, "citation": spec.citation}
 
     def condition(self, spec: schema.NodeSpec, path: str) -> Condition:
         fact_id = spec.fact
@@ -320,12 +328,11 @@ class _Compiler:
         given = {
             op: getattr(spec, op)
             for op in _OPERATORS
-            if getattr(spec, op) is not None or (op == "equals" and "equals" in spec.model_fields_set)
+            if getattr(spec, op) is not None
+            or (op == "equals" and "equals" in spec.model_fields_set)
         }
         if len(given) != 1:
-            raise self.fail(
-                "a fact test needs exactly one of equals, in, lt, le, gt, ge", path
-            )
+            raise self.fail("a fact test needs exactly one of equals, in, lt, le, gt, ge", path)
         op, operand = next(iter(given.items()))
         op = op.rstrip("_")
         if op in ("lt", "le", "gt", "ge"):
@@ -344,14 +351,16 @@ class _Compiler:
         return Condition(fact_id, op, tuple(values) if op == "in" else operand)
 
 
-def _check_versions(versions: tuple[Version, ...], root: Path, meta_file: Path) -> None:
+def _check_versions(versions: tuple[Version, ...]) -> None:
     ordered = sorted(versions, key=lambda v: v.effective_from)
     seen: set[str] = set()
     for version in ordered:
         if version.id in seen:
-            raise PolicyError(f"version id {version.id!r} is used twice", file=version.file, path="id")
+            raise PolicyError(
+                f"version id {version.id!r} is used twice", file=version.file, path="id"
+            )
         seen.add(version.id)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if before.effective_to is None or before.effective_to >= after.effective_from:
             raise PolicyError(
                 f"overlaps version {after.id!r}, which begins {after.effective_from}; "
@@ -442,7 +451,5 @@ def _load_evidence(root: Path, name: str | None, sections: set[str]) -> tuple[Ev
         if spec.id in seen:
             raise PolicyError(f"id {spec.id!r} is used twice", file=file, path=f"[{index}].id")
         seen.add(spec.id)
-        items.append(
-            EvidenceItem(**{**spec.model_dump(), "key_figures": tuple(spec.key_figures)})
-        )
+        items.append(EvidenceItem(**{**spec.model_dump(), "key_figures": tuple(spec.key_figures)}))
     return tuple(items)

@@ -1,0 +1,221 @@
+"""The `medpolicy` command: evaluate requests, and show, diff and check policies.
+
+Every failure ends in one line on standard error and a non-zero exit status, never a
+stack trace: 2 for input the command refuses, 1 for golden cases that fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from medpolicy.adapters.json_request import request_id_of
+from medpolicy.adapters.text import render_text
+from medpolicy.api import default_engine, evaluate
+from medpolicy.errors import MedpolicyError, PolicyError, RequestError
+
+__all__ = ["main"]
+
+EXIT_INVALID = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except MedpolicyError as exc:
+        print(f"medpolicy: {exc.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="medpolicy",
+        description="Decide prior-authorization requests against medical coverage policies.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    evaluate_cmd = commands.add_parser(
+        "evaluate", help="decide requests: one JSON object or JSON Lines, from FILE or stdin"
+    )
+    evaluate_cmd.add_argument("file", nargs="?", default="-", help="request file, or - for stdin")
+    evaluate_cmd.add_argument("--format", choices=("json", "text"), default="json")
+    evaluate_cmd.set_defaults(run=_evaluate)
+
+    policy_cmd = commands.add_parser("policy", help="show, compare and check policies")
+    policy_sub = policy_cmd.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    show = policy_sub.add_parser("show", help="the criteria of a version, with citations")
+    show.add_argument("policy_id")
+    show.add_argument("--version", default=None)
+    show.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    show.set_defaults(run=_policy_show)
+    diff = policy_sub.add_parser("diff", help="what changed between two versions")
+    diff.add_argument("policy_id")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.set_defaults(run=_policy_diff)
+    check = policy_sub.add_parser("check", help="validate policy files and run golden cases")
+    check.add_argument("directory", nargs="?", default=None)
+    check.set_defaults(run=_policy_check)
+
+    _register_service_commands(commands)
+    return parser
+
+
+def _register_service_commands(commands: Any) -> None:
+    try:
+        from medpolicy.service.cli import register
+    except ImportError:
+        return
+    register(commands)
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MedpolicyError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise MedpolicyError(f"cannot read {path}: it is not UTF-8 text") from None
+
+
+def _documents(text: str) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, parsed JSON or an exception) for one object or JSON Lines."""
+    stripped = text.strip()
+    if not stripped:
+        return
+    try:
+        whole = json.loads(stripped)
+    except ValueError:
+        whole = None
+    else:
+        if isinstance(whole, dict):
+            yield 1, whole
+            return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as exc:
+            yield number, exc
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    text = _read(args.file)
+    default_engine()
+    out: TextIO = sys.stdout
+    invalid = False
+    buffer: list[str] = []
+    as_text = args.format == "text"
+    for number, document in _documents(text):
+        if isinstance(document, ValueError):
+            invalid = True
+            buffer.append(
+                _error_line(
+                    None, "invalid_json", None, f"line {number}: not valid JSON ({document})"
+                )
+            )
+        else:
+            try:
+                result = evaluate(document)
+            except RequestError as exc:
+                invalid = True
+                buffer.append(
+                    _error_line(
+                        request_id_of(document), exc.code, exc.field, exc.message, exc.accepted
+                    )
+                )
+            else:
+                buffer.append(render_text(result) if as_text else result.to_json())
+        if len(buffer) >= 512:
+            out.write("\n".join(buffer) + "\n")
+            buffer.clear()
+    if buffer:
+        out.write("\n".join(buffer) + "\n")
+    out.flush()
+    return EXIT_INVALID if invalid else 0
+
+
+def _error_line(
+    request_id: str | None, code: str, field: str | None, message: str, accepted: str | None = None
+) -> str:
+    error = {"code": code, "field": field, "message": message, "accepted": accepted}
+    return json.dumps({"request_id": request_id, "error": error}, ensure_ascii=False)
+
+
+def _policy(policy_id: str) -> Any:
+    registry = default_engine().registry
+    policy = registry.policy(policy_id)
+    if policy is None:
+        known = ", ".join(p.id for p in registry.policies)
+        raise MedpolicyError(f"no policy {policy_id!r}; known policies: {known}")
+    return policy
+
+
+def _policy_show(args: argparse.Namespace) -> int:
+    from medpolicy.policy.render import policy_to_dict, render_markdown
+
+    policy = _policy(args.policy_id)
+    if args.format == "json":
+        print(json.dumps(policy_to_dict(policy), indent=2, ensure_ascii=False))
+        return 0
+    try:
+        sys.stdout.write(render_markdown(policy, args.version))
+    except KeyError as exc:
+        raise MedpolicyError(str(exc.args[0])) from None
+    return 0
+
+
+def _policy_diff(args: argparse.Namespace) -> int:
+    from medpolicy.policy.diff import diff_versions
+
+    try:
+        sys.stdout.write(diff_versions(_policy(args.policy_id), args.old, args.new))
+    except KeyError as exc:
+        raise MedpolicyError(str(exc.args[0])) from None
+    return 0
+
+
+def _policy_check(args: argparse.Namespace) -> int:
+    from medpolicy.engine import Engine
+    from medpolicy.golden import check_case, load_cases
+    from medpolicy.policy.registry import Registry, default_policies_dir
+
+    directory = Path(args.directory) if args.directory else default_policies_dir()
+    if (directory / "policy.yaml").is_file():
+        directory = directory.parent
+    try:
+        registry = Registry.from_directory(directory)
+    except PolicyError as exc:
+        print(f"medpolicy: invalid policy: {exc.message}", file=sys.stderr)
+        return EXIT_INVALID
+    engine = Engine(registry)
+    passed = failed = 0
+    for policy in registry.policies:
+        for case in load_cases(policy.directory):
+            problems = check_case(case, engine)
+            if problems:
+                failed += 1
+                print(f"FAIL {case.file}: {case.name}")
+                for problem in problems:
+                    print(f"     {problem}")
+            else:
+                passed += 1
+    versions = sum(len(p.versions) for p in registry.policies)
+    print(
+        f"{len(registry.policies)} policies ({versions} versions) valid; "
+        f"golden cases: {passed} passed, {failed} failed"
+    )
+    return 1 if failed else 0
