@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.service.conftest import (
-    TokenFactory,
+from .conftest import TokenFactory
+from .samples import (
     adverse_request,
     dli_request,
     pending_request,

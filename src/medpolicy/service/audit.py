@@ -95,14 +95,17 @@ class Verification:
 def verify(session: Session, *, batch_size: int = 5000) -> Verification:
     """Walk the log in order and report the first entry whose link or hash is wrong."""
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-    query = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size)
-    for entry in session.scalars(query):
-        problem = _link_problem(entry, expected_seq, prev_hash)
-        if problem:
-            return Verification(checked, entry.seq, problem)
-        checked += 1
-        expected_seq, prev_hash = entry.seq + 1, entry.hash
-    return Verification(checked, None, None)
+    while True:
+        query = select(AuditEntry).where(AuditEntry.seq >= expected_seq)
+        batch = list(session.scalars(query.order_by(AuditEntry.seq).limit(batch_size)))
+        for entry in batch:
+            problem = _link_problem(entry, expected_seq, prev_hash)
+            if problem:
+                return Verification(checked, entry.seq, problem)
+            checked += 1
+            expected_seq, prev_hash = entry.seq + 1, entry.hash
+        if len(batch) < batch_size:
+            return Verification(checked, None, None)
 
 
 def _link_problem(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str | None:

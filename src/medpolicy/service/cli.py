@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,14 +80,18 @@ def settings_from(args: argparse.Namespace) -> ServiceSettings:
     return ServiceSettings(**overrides)
 
 
-def _database(args: argparse.Namespace) -> Database:
+@contextmanager
+def _database(args: argparse.Namespace) -> Iterator[Database]:
     """The configured database, migrated (commands may run before the first ``serve``)."""
     from medpolicy.service.db import migrate
     from medpolicy.service.db.database import Database
 
     database = Database(settings_from(args).resolved_database_url())
-    migrate.upgrade(database)
-    return database
+    try:
+        migrate.upgrade(database)
+        yield database
+    finally:
+        database.dispose()
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -107,11 +112,11 @@ def _token_create(args: argparse.Namespace) -> int:
     from medpolicy.service.principal import SYSTEM
     from medpolicy.service.tokens import TokenDesk
 
-    database = _database(args)
     try:
-        issued = TokenDesk(database, SystemClock()).issue(
-            SYSTEM, role=args.role, org=args.org, name=args.name
-        )
+        with _database(args) as database:
+            issued = TokenDesk(database, SystemClock()).issue(
+                SYSTEM, role=args.role, org=args.org, name=args.name
+            )
     except ServiceError as error:
         print(f"medpolicy: {error.message}", file=sys.stderr)
         return 2
@@ -128,8 +133,9 @@ def _token_list(args: argparse.Namespace) -> int:
     from medpolicy.service.principal import SYSTEM
     from medpolicy.service.tokens import TokenDesk
 
-    database = _database(args)
-    for row in TokenDesk(database, SystemClock()).list(SYSTEM):
+    with _database(args) as database:
+        rows = TokenDesk(database, SystemClock()).list(SYSTEM)
+    for row in rows:
         state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
         print(f"{row.id}\t{row.role}\t{row.org or '-'}\t{row.name or '-'}\t{state}")
     return 0
@@ -141,9 +147,9 @@ def _token_revoke(args: argparse.Namespace) -> int:
     from medpolicy.service.principal import SYSTEM
     from medpolicy.service.tokens import TokenDesk
 
-    database = _database(args)
     try:
-        TokenDesk(database, SystemClock()).revoke(SYSTEM, token_id=args.token_id)
+        with _database(args) as database:
+            TokenDesk(database, SystemClock()).revoke(SYSTEM, token_id=args.token_id)
     except ServiceError as error:
         print(f"medpolicy: {error.message}", file=sys.stderr)
         return 2
@@ -153,8 +159,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 def _audit_verify(args: argparse.Namespace) -> int:
     from medpolicy.service import audit
 
-    database = _database(args)
-    with database.transaction() as session:
+    with _database(args) as database, database.transaction() as session:
         result = audit.verify(session)
     if result.ok:
         print(f"audit log intact: {result.checked} entries")
