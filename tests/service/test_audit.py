@@ -107,7 +107,7 @@ def tamper(database: Database, statement: str) -> None:
         ("UPDATE audit_log SET prev_hash = hash WHERE seq = 2", 2, "does not point"),
     ],
 )
-def test_verify_reports_the_first_broken_link(
+def test_verify_reports_the_first_broken_link(  # noqa: PLR0917 - fixtures and parameters
     client: TestClient,
     headers: dict[str, dict[str, str]],
     database: Database,

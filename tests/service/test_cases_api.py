@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from medpolicy.service.clock import FixedClock
+
 from .conftest import TokenFactory
 from .samples import (
     adverse_request,
@@ -14,8 +17,6 @@ from .samples import (
     pending_request,
     unaddressed_request,
 )
-
-from medpolicy.service.clock import FixedClock
 
 Headers = dict[str, dict[str, str]]
 
