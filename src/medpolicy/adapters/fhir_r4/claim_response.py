@@ -1,0 +1,194 @@
+"""PAS response Bundles: a case's standing rendered as a ClaimResponse.
+
+Each Claim item gets a review action in its adjudication: A1 "certified in total" once the
+case is approved, A3 "not certified" only after a physician's denial, A2 for a partial
+approval, and A4 "pended" while it waits for information, for a reviewer, or for another
+policy's owner. The case id is the review number and the preauthorization reference; the
+reasons (and the questions still open) are the ClaimResponse's process notes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+
+from medpolicy.adapters.fhir_r4 import systems
+from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
+from medpolicy.adapters.fhir_r4.claim import PasRequest
+
+__all__ = ["REVIEW_ACTIONS", "ItemAnswer", "pas_response_bundle", "review_action"]
+
+REVIEW_ACTIONS = {
+    "A1": "Certified in total",
+    "A2": "Certified - partial",
+    "A3": "Not Certified",
+    "A4": "Pended",
+}
+_BY_STATUS = {"approved": "A1", "partially_approved": "A2", "denied": "A3"}
+FINAL = frozenset(_BY_STATUS)
+
+
+def review_action(status: str) -> str:
+    """The X12 306 review action for a case status (anything still open is pended)."""
+    return _BY_STATUS.get(status, "A4")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAnswer:
+    """Where one Claim item stands: its case (if one was opened) and what to tell the provider."""
+
+    sequence: int
+    status: str
+    case_id: str | None
+    notes: tuple[str, ...] = field(default=())
+
+
+def pas_response_bundle(
+    pas: PasRequest, answers: Sequence[ItemAnswer], now: datetime
+) -> dict[str, Any]:
+    """The PAS response Bundle: ClaimResponse first, then every resource it references."""
+    claim = pas.claim
+    carried: list[dict[str, Any]] = []
+    patient_ref = _carry(pas.index, claim.patient, carried)
+    insurer_ref = _carry(pas.index, claim.insurer, carried) or _our_insurer(carried)
+    requestor_ref = _carry(pas.index, claim.provider, carried)
+    response = _claim_response(
+        pas,
+        answers,
+        now,
+        patient_ref=patient_ref,
+        insurer_ref=insurer_ref,
+        requestor_ref=requestor_ref,
+    )
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "meta": {"profile": [systems.PAS_RESPONSE_BUNDLE]},
+        "type": "collection",
+        "timestamp": now.isoformat(),
+        "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": response}, *carried],
+    }
+    if pas.bundle.identifier is not None:
+        bundle["identifier"] = pas.bundle.identifier.model_dump(mode="json", exclude_none=True)
+    Bundle.model_validate(bundle)
+    return bundle
+
+
+def _claim_response(
+    pas: PasRequest,
+    answers: Sequence[ItemAnswer],
+    now: datetime,
+    *,
+    patient_ref: str | None,
+    insurer_ref: str,
+    requestor_ref: str | None,
+) -> dict[str, Any]:
+    claim = pas.claim
+    notes: list[dict[str, Any]] = []
+    items = [_item(answer, now, notes) for answer in answers]
+    statuses = {answer.status in FINAL for answer in answers}
+    outcome = "complete" if statuses == {True} else "queued" if statuses == {False} else "partial"
+    response: dict[str, Any] = {
+        "resourceType": "ClaimResponse",
+        "id": str(uuid.uuid4()),
+        "meta": {"profile": [systems.PAS_CLAIM_RESPONSE]},
+        "identifier": [
+            i.model_dump(mode="json", exclude_none=True) for i in claim.identifier or []
+        ],
+        "status": "active",
+        "type": claim.type.model_dump(mode="json", exclude_none=True),
+        "use": "preauthorization",
+        "patient": {"reference": patient_ref},
+        "created": now.isoformat(),
+        "insurer": {"reference": insurer_ref},
+        "request": {"identifier": _claim_identifier(pas)},
+        "outcome": outcome,
+        "item": items,
+    }
+    if requestor_ref:
+        response["requestor"] = {"reference": requestor_ref}
+    case_ids = [a.case_id for a in answers if a.case_id]
+    if case_ids:
+        response["preAuthRef"] = case_ids[0]
+    if notes:
+        response["processNote"] = notes
+    if not response["identifier"]:
+        del response["identifier"]
+    return response
+
+
+def _item(answer: ItemAnswer, now: datetime, notes: list[dict[str, Any]]) -> dict[str, Any]:
+    action = review_action(answer.status)
+    review: list[dict[str, Any]] = []
+    if answer.case_id:
+        review.append({"url": "number", "valueString": answer.case_id})
+    review.append(
+        {
+            "url": systems.PAS_REVIEW_ACTION_CODE,
+            "valueCodeableConcept": {
+                "coding": [
+                    {
+                        "system": systems.X12_REVIEW_ACTION,
+                        "code": action,
+                        "display": REVIEW_ACTIONS[action],
+                    }
+                ]
+            },
+        }
+    )
+    item: dict[str, Any] = {
+        "itemSequence": answer.sequence,
+        "adjudication": [
+            {
+                "extension": [{"url": systems.PAS_REVIEW_ACTION, "extension": review}],
+                "category": {"coding": [{"system": systems.ADJUDICATION, "code": "submitted"}]},
+            }
+        ],
+    }
+    if action in ("A1", "A2"):
+        item["extension"] = [
+            {"url": systems.PAS_PREAUTH_ISSUE_DATE, "valueDate": now.date().isoformat()}
+        ]
+    numbers = []
+    for text in answer.notes:
+        number = len(notes) + 1
+        notes.append({"number": number, "type": "display", "text": text})
+        numbers.append(number)
+    if numbers:
+        item["noteNumber"] = numbers
+    return item
+
+
+def _claim_identifier(pas: PasRequest) -> dict[str, Any]:
+    system, _, value = pas.claim_key.partition("|")
+    if not value:
+        return {"system": f"{systems.BASE}claim", "value": pas.claim_key}
+    return {"system": system, "value": value} if system else {"value": value}
+
+
+def _carry(index: BundleIndex, reference: Any, carried: list[dict[str, Any]]) -> str | None:
+    found = index.resolve(reference)
+    if found is None:
+        return None
+    position, resource = found
+    full_url = index.full_url(position) or f"urn:uuid:{uuid.uuid4()}"
+    if not any(entry["fullUrl"] == full_url for entry in carried):
+        carried.append(
+            {"fullUrl": full_url, "resource": resource.model_dump(mode="json", exclude_none=True)}
+        )
+    return full_url
+
+
+def _our_insurer(carried: list[dict[str, Any]]) -> str:
+    full_url = f"urn:uuid:{uuid.uuid4()}"
+    carried.append(
+        {
+            "fullUrl": full_url,
+            "resource": {"resourceType": "Organization", "active": True, "name": "The health plan"},
+        }
+    )
+    return full_url

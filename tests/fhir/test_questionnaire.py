@@ -1,0 +1,134 @@
+"""DTR questionnaires come from the policy's data, and answers come back as facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from fhir.resources.R4B.questionnaire import Questionnaire
+from pas_payloads import answers, package_parameters
+
+from medpolicy import evaluate
+from medpolicy.adapters.fhir_r4 import (
+    FhirInputError,
+    build_questionnaire,
+    facts_from_response,
+    parse_response,
+    questionnaire_package,
+)
+from medpolicy.policy.registry import default_registry
+
+POLICY = default_registry().policies[0]
+CURRENT = POLICY.version_on(date(2026, 3, 2))
+
+
+def _items(section: str) -> dict[str, dict[str, Any]]:
+    assert CURRENT is not None
+    built = build_questionnaire(POLICY, CURRENT, section)
+    Questionnaire.model_validate(built)
+    return {item["linkId"]: item for item in built["item"]}
+
+
+def test_every_item_is_a_fact_of_the_dictionary_with_its_question() -> None:
+    items = _items("hematopoietic_stem_cell_boost")
+    for link_id, item in items.items():
+        assert item["text"] == POLICY.facts[link_id].question
+
+
+def test_choice_answers_are_codings_whose_code_is_the_fact_value() -> None:
+    item = _items("donor_lymphocyte_infusion")["prior_hsct"]
+    assert item["type"] == "choice"
+    codes = [o["valueCoding"]["code"] for o in item["answerOption"]]
+    assert codes == list(POLICY.facts["prior_hsct"].values)
+
+
+def test_yes_no_questions_are_booleans_and_numbers_decimals() -> None:
+    items = _items("hematopoietic_stem_cell_boost")
+    assert items["prior_car_t"]["type"] == "boolean"
+    assert items["donor_chimerism_percent"]["type"] == "decimal"
+
+
+def test_chimerism_is_asked_only_for_the_chimerism_indication() -> None:
+    item = _items("hematopoietic_stem_cell_boost")["donor_chimerism_percent"]
+    assert item["enableWhen"] == [
+        {
+            "question": "hscb_indication",
+            "operator": "=",
+            "answerCoding": {
+                "system": "urn:medpolicy:mcp-210:hscb_indication",
+                "code": "chimerism_enhancement",
+                "display": POLICY.facts["hscb_indication"].value_labels["chimerism_enhancement"],
+            },
+        }
+    ]
+
+
+def test_a_question_read_without_a_guard_always_shows() -> None:
+    items = _items("donor_lymphocyte_infusion")
+    assert "enableWhen" not in items["dli_indication"]
+    assert "enableWhen" not in items["diagnosis_category"]
+
+
+def test_a_question_with_several_guards_shows_when_any_holds() -> None:
+    item = _items("hematopoietic_stem_cell_boost")["hscb_indication"]
+    assert item["enableBehavior"] == "any"
+    assert {e["question"] for e in item["enableWhen"]} == {"prior_hsct", "prior_car_t"}
+
+
+def test_answers_become_facts() -> None:
+    response = parse_response(
+        answers(prior_hsct="allogeneic", prior_car_t=False, donor_chimerism_percent=80.0)
+    )
+    assert facts_from_response(response, POLICY.facts) == {
+        "prior_hsct": "allogeneic",
+        "prior_car_t": False,
+        "donor_chimerism_percent": 80,
+    }
+
+
+def test_an_answer_outside_the_fact_values_names_the_answer() -> None:
+    response = parse_response(answers(prior_hsct="xenogeneic"))
+    with pytest.raises(FhirInputError) as caught:
+        facts_from_response(response, POLICY.facts)
+    assert caught.value.expression == "QuestionnaireResponse.item[0].answer[0]"
+
+
+def test_the_package_has_the_questionnaire_first_and_a_prefilled_draft() -> None:
+    out = questionnaire_package(
+        package_parameters("38242"), default_registry(), evaluate, date(2026, 3, 2)
+    )
+    bundle = out["parameter"][0]["resource"]
+    questionnaire, draft = (e["resource"] for e in bundle["entry"])
+    assert questionnaire["resourceType"] == "Questionnaire"
+    assert draft["questionnaire"].startswith(questionnaire["url"])
+    prefilled = {i["linkId"]: i["answer"][0] for i in draft["item"]}
+    assert prefilled["diagnosis_category"]["valueCoding"]["code"] == "hematologic_malignancy"
+
+
+def test_the_package_for_an_order_no_policy_decides_is_not_found() -> None:
+    with pytest.raises(FhirInputError) as caught:
+        questionnaire_package(
+            package_parameters("99213"), default_registry(), evaluate, date(2026, 3, 2)
+        )
+    assert caught.value.status == 404
+
+
+def test_the_official_dtr_input_example_parses_and_finds_no_mcp_210_order(
+    conformance: Any,
+) -> None:
+    with pytest.raises(FhirInputError) as caught:
+        questionnaire_package(
+            conformance("dtr/Parameters-QuestionnairePackageInputParamsExample.json"),
+            default_registry(),
+            evaluate,
+            date(2026, 3, 2),
+        )
+    assert caught.value.status == 404
+
+
+def test_the_official_dtr_response_example_yields_no_mcp_210_facts(conformance: Any) -> None:
+    response = parse_response(
+        conformance("dtr/QuestionnaireResponse-home-o2-questionnaireresponse.json")
+    )
+    assert facts_from_response(response, POLICY.facts) == {}
