@@ -1,0 +1,148 @@
+"""The `medpolicy` command as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MEDPOLICY = [sys.executable, "-m", "medpolicy.cli"]
+GOOD = {
+    "request_id": "A",
+    "service": {"code": "38242", "date_of_service": "2026-04-10"},
+    "diagnoses": ["C92.02"],
+    "facts": {
+        "prior_hsct": "allogeneic",
+        "prior_hsct_medically_necessary": True,
+        "cell_source": "original_donor",
+        "lymphocytes_genetically_modified": False,
+        "dli_indication": "relapsed_refractory_persistent",
+    },
+}
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MEDPOLICY, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_json_lines_are_answered_in_order_and_an_invalid_line_does_not_stop_the_rest() -> None:
+    lines = [
+        json.dumps(GOOD),
+        json.dumps({**GOOD, "request_id": "B", "facts": {"donor_chimerism_percent": 112}}),
+        "{not json",
+        json.dumps(
+            {
+                **GOOD,
+                "request_id": "C",
+                "service": {"code": "Q2056", "date_of_service": "2026-04-10"},
+            }
+        ),
+    ]
+    done = run("evaluate", "-", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 2
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("request_id") for o in out] == ["A", "B", None, "C"]
+    assert out[0]["outcome"] == "meets_criteria"
+    assert out[1]["error"]["field"] == "facts.donor_chimerism_percent"
+    assert out[2]["error"]["code"] == "invalid_json"
+    assert out[3]["outcome"] == "not_addressed"
+    assert "Traceback" not in done.stderr
+
+
+def test_one_pretty_printed_request_from_a_file_exits_zero(tmp_path: Path) -> None:
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(GOOD, indent=2))
+    done = run("evaluate", str(path))
+    assert done.returncode == 0
+    (line,) = done.stdout.splitlines()
+    determination = json.loads(line)
+    assert determination["outcome"] == "meets_criteria"
+    assert set(determination) >= {
+        "request_id",
+        "policy",
+        "service",
+        "coverage_basis",
+        "outcome",
+        "next_step",
+        "reasons",
+        "criteria",
+        "exclusions",
+        "missing",
+        "warnings",
+        "facts",
+    }
+
+
+def test_text_format_prints_a_checklist_for_a_person() -> None:
+    request = {**GOOD, "facts": {**GOOD["facts"], "cell_source": "other_donor"}}
+    done = run("evaluate", "--format", "text", stdin=json.dumps(request))
+    assert done.returncode == 0
+    assert "Outcome: does_not_meet_criteria" in done.stdout
+    assert "[ ] dli.2" in done.stdout
+    assert "[x] dli.1" in done.stdout
+    assert "not a denial" in done.stdout
+
+
+def test_a_missing_file_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    done = run("evaluate", str(tmp_path / "nope.json"))
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_empty_input_decides_nothing_and_succeeds() -> None:
+    done = run("evaluate", "-", stdin="\n\n")
+    assert done.returncode == 0
+    assert done.stdout == ""
+
+
+def test_policy_show_renders_criteria_with_citations() -> None:
+    done = run("policy", "show", "MCP-210")
+    assert done.returncode == 0
+    assert "**dli.3.b**" in done.stdout
+    assert "criterion 2.b" in done.stdout
+    old = run("policy", "show", "mcp-210", "--version", "2014-11-11")
+    assert "Reconstructed version" in old.stdout
+    assert "not addressed" in old.stdout
+
+
+def test_policy_show_json_carries_versions_and_evidence() -> None:
+    done = run("policy", "show", "MCP-210", "--format", "json")
+    data = json.loads(done.stdout)
+    assert [v["id"] for v in data["versions"]] == ["2014-11-11", "2025-08-13"]
+    assert len(data["evidence"]) >= 10
+
+
+def test_policy_diff_names_the_criterion_that_changed() -> None:
+    done = run("policy", "diff", "MCP-210", "2014-11-11", "2025-08-13")
+    assert done.returncode == 0
+    assert "**dli.3.b** logic" in done.stdout
+    assert "relapse_confirmed = true" in done.stdout
+    assert "Criteria added" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("policy", "show", "MCP-999"), "no policy 'MCP-999'"),
+        (("policy", "diff", "MCP-210", "2014-11-11", "2030-01-01"), "no version '2030-01-01'"),
+    ],
+)
+def test_policy_commands_refuse_unknown_names_clearly(args: tuple[str, ...], message: str) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_policy_check_runs_every_golden_case() -> None:
+    done = run("policy", "check")
+    assert done.returncode == 0
+    assert "0 failed" in done.stdout
+    passed = int(done.stdout.split("golden cases: ")[1].split(" passed")[0])
+    assert passed >= 140
