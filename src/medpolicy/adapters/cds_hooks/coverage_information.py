@@ -1,0 +1,110 @@
+"""The CRD coverage-information extension, chosen from an engine determination.
+
+- ``meets_criteria``: covered, prior authorization still needed (the plan requires it for
+  these services) but the clinician knows it will pass; no documentation asked.
+- ``insufficient_information``: covered conditionally; pa-needed and doc-needed are
+  ``conditional``, info-needed says clinical information is missing, and the section's
+  questionnaire is referenced so DTR can collect it.
+- adverse outcomes: authorization needed with clinical documentation; a physician decides.
+- ``not_addressed``: no assertion about PA from this policy (covered per the plan, with the
+  reason that the policy does not address the service).
+
+The invariants we can check ourselves are checked before a response leaves
+(``invariant_problems``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from medpolicy.adapters.fhir_r4 import systems
+from medpolicy.domain import Determination
+
+__all__ = ["assertion", "coverage_information", "invariant_problems"]
+
+_ASSERTIONS: dict[str, tuple[str, str, str | None]] = {
+    "meets_criteria": ("covered", "auth-needed", None),
+    "insufficient_information": ("conditional", "conditional", "conditional"),
+    "does_not_meet_criteria": ("covered", "auth-needed", "clinical"),
+    "experimental_investigational": ("covered", "auth-needed", "clinical"),
+    "not_addressed": ("covered", "no-auth", None),
+}
+
+
+def assertion(outcome: str) -> tuple[str, str, str | None]:
+    """(covered, pa-needed, doc-needed) for an engine outcome."""
+    return _ASSERTIONS[outcome]
+
+
+def coverage_information(
+    determination: Determination,
+    *,
+    code: str,
+    coverage_ref: str | None,
+    questionnaire: str | None,
+    today: date,
+) -> dict[str, Any]:
+    """The extension for one billing code of one order."""
+    covered, pa_needed, doc_needed = assertion(determination.outcome)
+    parts: list[dict[str, Any]] = []
+    if coverage_ref:
+        parts.append({"url": "coverage", "valueReference": {"reference": coverage_ref}})
+    parts += [
+        {"url": "covered", "valueCode": covered},
+        {"url": "pa-needed", "valueCode": pa_needed},
+    ]
+    if doc_needed:
+        parts.append({"url": "doc-needed", "valueCode": doc_needed})
+        parts.append({"url": "doc-purpose", "valueCode": "withpa"})
+    if "conditional" in (covered, pa_needed, doc_needed):
+        parts.append({"url": "info-needed", "valueCode": "OTH"})
+        parts.append({"url": "reason", "valueCodeableConcept": {"text": _reason(determination)}})
+    elif determination.reasons:
+        parts.append({"url": "reason", "valueCodeableConcept": {"text": determination.reasons[0]}})
+    if questionnaire and doc_needed:
+        parts.append({"url": "questionnaire", "valueCanonical": questionnaire})
+    parts += [
+        {"url": "billingCode", "valueCoding": {"system": _system(code), "code": code}},
+        {"url": "date", "valueDate": today.isoformat()},
+        {"url": "coverage-assertion-id", "valueString": str(uuid.uuid4())},
+    ]
+    return {"url": systems.CRD_COVERAGE_INFORMATION, "extension": parts}
+
+
+def _reason(determination: Determination) -> str:
+    labels = [m.label for m in determination.missing]
+    if labels:
+        return "Clinical information needed: " + "; ".join(labels) + "."
+    return determination.reasons[0] if determination.reasons else "Clinical information needed."
+
+
+def _system(code: str) -> str:
+    return systems.CPT if code[:1].isdigit() else systems.HCPCS[0]
+
+
+def invariant_problems(extension: dict[str, Any]) -> list[str]:
+    """Which of the coverage-information invariants crd-ci-q1..q7 the extension breaks."""
+    values: dict[str, list[Any]] = {}
+    for part in extension.get("extension", []):
+        value = next((v for k, v in part.items() if k.startswith("value")), None)
+        values.setdefault(part["url"], []).append(value)
+
+    def has(url: str, value: Any = None) -> bool:
+        return url in values and (value is None or value in values[url])
+
+    conditional = any(has(u, "conditional") for u in ("covered", "pa-needed", "doc-needed"))
+    checks = {
+        "crd-ci-q1": not has("questionnaire") or has("doc-needed"),
+        "crd-ci-q2": not has("covered", "not-covered") or not has("pa-needed"),
+        "crd-ci-q3": conditional == has("info-needed"),
+        "crd-ci-q4": not has("pa-needed", "satisfied") or not has("doc-purpose", "withpa"),
+        "crd-ci-q5": has("satisfied-pa-id") == has("pa-needed", "satisfied"),
+        "crd-ci-q6": not has("info-needed", "OTH") or has("reason"),
+        "crd-ci-q7": all(
+            r is not None and (r.get("text") or not r.get("coding"))
+            for r in values.get("reason", [])
+        ),
+    }
+    return [name for name, holds in checks.items() if not holds]
