@@ -1,0 +1,96 @@
+"""SIGKILL during a burst of submissions: every acknowledged case is there, exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from medpolicy.service.cli import main
+
+from .samples import dli_request, pending_request
+from .server import Server
+
+WORKERS = 8
+KILL_AFTER_ACKS = 150
+BURST_SECONDS = 20
+
+
+def token(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
+    return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
+
+
+@pytest.mark.slow
+def test_every_acknowledged_case_survives_sigkill_exactly_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    provider = token(tmp_path, capsys, "--role", "provider", "--org", "acme")
+    nurse = token(tmp_path, capsys, "--role", "nurse")
+    server = Server(tmp_path, tmp_path / "server.log").start()
+    acknowledged: dict[str, str] = {}
+    bodies: dict[str, dict[str, object]] = {}
+    lock, stop = threading.Lock(), threading.Event()
+
+    def burst(worker: int) -> None:
+        with httpx.Client(base_url=server.url, headers=provider, timeout=10) as client:
+            while not stop.is_set():
+                key = str(uuid.uuid4())
+                body = {
+                    "request": dli_request() if worker % 2 else pending_request(),
+                    "priority": "expedited",
+                }
+                try:
+                    response = client.post("/v1/cases", json=body, headers={"Idempotency-Key": key})
+                except httpx.TransportError:
+                    return
+                if response.status_code == 201:
+                    with lock:
+                        acknowledged[key] = response.json()["id"]
+                        bodies[key] = body
+
+    threads = [threading.Thread(target=burst, args=(w,)) for w in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + BURST_SECONDS
+    while len(acknowledged) < KILL_AFTER_ACKS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert len(acknowledged) >= KILL_AFTER_ACKS // 2
+
+    with Server(tmp_path, tmp_path / "server.log") as restarted:
+        client = httpx.Client(base_url=restarted.url, timeout=10)
+        found = sum(
+            client.get(f"/v1/cases/{case_id}", headers=nurse).status_code == 200
+            for case_id in acknowledged.values()
+        )
+        replayed = {
+            key: client.post(
+                "/v1/cases", json=bodies[key], headers={**provider, "Idempotency-Key": key}
+            )
+            for key in acknowledged
+        }
+        client.close()
+    with sqlite3.connect(tmp_path / "medpolicy.sqlite3") as db:
+        rows = db.execute("SELECT idempotency_key, COUNT(*) FROM cases GROUP BY 1").fetchall()
+    counts = dict(rows)
+    duplicates = sum(1 for key in acknowledged if counts.get(key, 0) > 1)
+    stored_once = sum(1 for key in acknowledged if counts.get(key) == 1)
+    print(
+        f"\ncrash test: acknowledged={len(acknowledged)} found={found} "
+        f"stored_once={stored_once} duplicates={duplicates} stored_total={sum(counts.values())}"
+    )
+    assert {r.status_code for r in replayed.values()} == {200}
+    assert {k: r.json()["id"] for k, r in replayed.items()} == acknowledged
+    assert found == len(acknowledged)
+    assert stored_once == len(acknowledged)
+    assert duplicates == 0
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0

@@ -1,0 +1,78 @@
+"""Server logs never contain member ids, diagnoses or fact values, even when input is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from medpolicy.service.cli import main
+
+from .samples import pending_request
+from .server import Server
+
+MEMBER = "MBR-MARKER-7f3a91"
+REQUEST_ID = "REQ-MARKER-c04d"
+DIAGNOSIS = "C92.42"
+BAD_DIAGNOSIS = "X99.MARK7"
+CHIMERISM = 42.4242
+BAD_FACT_VALUE = "FACT-MARKER-b6e2"
+RATIONALE = "RATIONALE-MARKER-19aa because the cells are from a new donor."
+MARKERS = [MEMBER, REQUEST_ID, DIAGNOSIS, BAD_DIAGNOSIS, "42.4242", BAD_FACT_VALUE, RATIONALE]
+
+
+def marked_request() -> dict[str, object]:
+    request = pending_request()
+    request["request_id"] = REQUEST_ID
+    request["member"] = {"id": MEMBER, "line_of_business": "medicare", "state": "OH"}
+    request["diagnoses"] = [DIAGNOSIS]
+    request["facts"]["donor_chimerism_percent"] = CHIMERISM  # type: ignore[index]
+    return request
+
+
+def token(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
+    return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
+
+
+@pytest.mark.slow
+def test_marker_values_never_reach_the_server_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    provider = token(tmp_path, capsys, "--role", "provider", "--org", "acme")
+    physician = token(tmp_path, capsys, "--role", "physician")
+    log = tmp_path / "server.log"
+    with Server(tmp_path, log, log_level="debug") as server:
+        client = httpx.Client(base_url=server.url, timeout=10)
+        body = {"request": marked_request(), "priority": "standard"}
+        created = client.post("/v1/cases", json=body, headers=provider)
+        assert created.status_code == 201, created.text
+        case_id = created.json()["id"]
+        bad_code = {**marked_request(), "diagnoses": [BAD_DIAGNOSIS]}
+        bad_fact = marked_request()
+        bad_fact["facts"] = {"prior_hsct": BAD_FACT_VALUE}
+        answers = [
+            client.post("/v1/determinations", json=marked_request(), headers=physician),
+            client.post("/v1/determinations", json=bad_code, headers=physician),
+            client.post("/v1/cases", json={"request": bad_fact, "priority": "standard"},
+                        headers=provider),
+            client.post("/v1/cases", json={"request": marked_request(), "priority": MEMBER},
+                        headers=provider),
+            client.post(f"/v1/cases/{case_id}/information",
+                        json={"diagnoses": [BAD_DIAGNOSIS], "facts": {}}, headers=provider),
+            client.post(f"/v1/cases/{case_id}/information",
+                        json={"facts": {"donor_chimerism_percent": BAD_FACT_VALUE}},
+                        headers=provider),
+            client.post(f"/v1/cases/{case_id}/decision",
+                        json={"decision": "deny", "rationale": RATIONALE, "criteria": ["x"]},
+                        headers=physician),
+            client.get(f"/v1/cases/{case_id}", headers=physician),
+            client.get("/v1/cases", headers=provider),
+        ]  # fmt: skip
+        client.close()
+    assert [a.status_code for a in answers] == [200, 422, 422, 422, 422, 422, 422, 200, 200]
+    text = log.read_text()
+    assert "POST /v1/cases HTTP/1.1" in text, "the log was not captured"
+    leaked = [marker for marker in MARKERS if marker in text]
+    assert leaked == []
