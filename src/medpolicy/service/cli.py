@@ -1,7 +1,7 @@
 """Service commands of ``medpolicy``: ``serve``, ``token create|list|revoke``, ``audit verify``.
 
 ``register(subparsers)`` adds them to the main command's argparse parser; each command
-sets ``func`` to a handler that takes the parsed arguments and returns the exit status.
+sets ``run`` to a handler that takes the parsed arguments and returns the exit status.
 ``python -m medpolicy.service`` runs them on their own.
 """
 
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (8210)")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (info)")
-    serve.set_defaults(func=_serve)
+    serve.set_defaults(run=_serve)
 
     token = subparsers.add_parser("token", help="manage API bearer tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -40,20 +40,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("--org", default=None, help="organization (required for providers)")
     create.add_argument("--name", default=None, help="who or what the token is for")
     _database_options(create)
-    create.set_defaults(func=_token_create)
+    create.set_defaults(run=_token_create)
     listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
     _database_options(listing)
-    listing.set_defaults(func=_token_list)
+    listing.set_defaults(run=_token_list)
     revoke = token_commands.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     _database_options(revoke)
-    revoke.set_defaults(func=_token_revoke)
+    revoke.set_defaults(run=_token_revoke)
 
     audit_parser = subparsers.add_parser("audit", help="check the case audit log")
     audit_commands = audit_parser.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="walk the hash chain; report the first break")
     _database_options(verify)
-    verify.set_defaults(func=_audit_verify)
+    verify.set_defaults(run=_audit_verify)
 
 
 def _database_options(parser: argparse.ArgumentParser) -> None:
@@ -176,5 +176,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="medpolicy")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    handler: Handler = args.func
+    handler: Handler = args.run
     return handler(args)
