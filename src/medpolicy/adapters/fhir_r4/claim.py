@@ -27,7 +27,7 @@ from medpolicy.adapters.fhir_r4.questionnaire import facts_from_response
 from medpolicy.policy.registry import Registry
 from medpolicy.terminology.service_codes import is_service_code, normalize_service_code
 
-__all__ = ["ClaimItem", "PasRequest", "parse_pas_bundle"]
+__all__ = ["ClaimItem", "PasRequest", "item_key", "parse_pas_bundle"]
 
 _EXPEDITED_PRIORITY = frozenset({"stat"})
 _EXPEDITED_LEVEL = frozenset({"U", "03"})
@@ -59,8 +59,13 @@ class PasRequest:
 
     def idempotency_key(self, sequence: int) -> str:
         """The case service key of one item: a resubmission finds the same case."""
-        digest = hashlib.sha256(self.claim_key.encode("utf-8")).hexdigest()[:40]
-        return f"pas:{digest}:{sequence}"
+        return item_key(self.prior_key or self.claim_key, sequence)
+
+
+def item_key(key: str, sequence: int) -> str:
+    """The case service Idempotency-Key of item ``sequence`` of the Claim known as ``key``."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"pas:{digest}:{sequence}"
 
 
 def parse_pas_bundle(data: Any, registry: Registry) -> PasRequest:

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from medpolicy.service.api import errors
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
+from medpolicy.service.api.routes.cds_hooks import router as crd_router
+from medpolicy.service.api.routes.fhir import router as fhir_router
 from medpolicy.service.cases import CaseDesk, Evaluator
 from medpolicy.service.clock import Clock, SystemClock
 from medpolicy.service.config import ServiceSettings
@@ -57,5 +59,7 @@ def create_app(
     app.state.token_desk = TokenDesk(database, clock)
     for module in (health, determinations, cases, metrics, policies, tokens):
         app.include_router(module.router)
+    app.include_router(fhir_router)
+    app.include_router(crd_router)
     errors.install(app)
     return app
