@@ -17,7 +17,7 @@ def test_codes_are_normalized_and_checked_against_the_real_code_set() -> None:
     found = lookup("C9202")
     assert found is not None
     assert found.billable
-    assert "relapse" in found.description
+    assert found.description == "Acute myeloblastic leukemia, in relapse"
     category = lookup("C92")
     assert category is not None
     assert not category.billable
@@ -42,3 +42,13 @@ def test_every_billable_code_in_c81_to_c96_is_a_blood_cancer() -> None:
     codes = [c for c in icd.get_all_codes(False) if icd.is_leaf(c) and "C81" <= c[:3] <= "C96"]
     assert len(codes) > 400
     assert all(hematologic.codes.matches(c) for c in codes)
+
+
+def test_the_fast_code_index_agrees_with_the_package_on_every_code() -> None:
+    from medpolicy.terminology.icd10cm import _codes
+
+    table = _codes()
+    package = {c for c in icd.get_all_codes(False) if "-" not in c and not c.isdigit()}
+    assert set(table) == package
+    assert len(table) > 98_000
+    assert [c for c in package if table[c] != bool(icd.is_leaf(c))] == []

@@ -23,9 +23,14 @@ __all__ = ["main"]
 EXIT_INVALID = 2
 
 
+_ENGINE_COMMANDS = frozenset({"evaluate", "policy"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    with_service = not (arguments and arguments[0] in _ENGINE_COMMANDS)
+    parser = _parser(with_service=with_service)
+    args = parser.parse_args(arguments)
     try:
         return int(args.run(args))
     except MedpolicyError as exc:
@@ -37,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
+    """The command's parser; the service's commands (and their heavy imports) only when
+    the command line may need them, so that `evaluate` starts fast."""
     parser = argparse.ArgumentParser(
         prog="medpolicy",
         description="Decide prior-authorization requests against medical coverage policies.",
@@ -67,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("directory", nargs="?", default=None)
     check.set_defaults(run=_policy_check)
 
-    _register_service_commands(commands)
+    if with_service:
+        _register_service_commands(commands)
     return parser
 
 

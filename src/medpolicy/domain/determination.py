@@ -214,19 +214,40 @@ class Determination:
 
     def to_json(self) -> str:
         """The same object as ``to_dict`` serialized, reusing pre-serialized shared parts."""
-        dumps = json.dumps
-        policy = self.policy_json or dumps(self.policy.to_dict() if self.policy else None)
-        service = self.service_json or dumps(self.service.to_dict())
-        warnings = (
-            "[" + ", ".join(dumps(w.to_dict(), ensure_ascii=False) for w in self.warnings) + "]"
-            if self.warnings
-            else "[]"
-        )
-        facts = dumps(
-            {name: {"value": ev.value, "source": ev.source} for name, ev in self.facts.items()}
-        )
+        policy = self.policy_json or json.dumps(self.policy.to_dict() if self.policy else None)
+        service = self.service_json or json.dumps(self.service.to_dict())
+        warnings = ", ".join(_warning_json(w) for w in self.warnings)
+        facts = ", ".join(_fact_json(name, ev) for name, ev in self.facts.items())
+        request_id = "null" if self.request_id is None else _encode(self.request_id)
+        basis = "null" if self.coverage_basis is None else _encode(self.coverage_basis)
         return (
-            f'{{"request_id": {dumps(self.request_id)}, "policy": {policy}, '
-            f'"service": {service}, "coverage_basis": {dumps(self.coverage_basis)}, '
-            f'{self.verdict.fragment()}, "warnings": {warnings}, "facts": {facts}}}'
+            f'{{"request_id": {request_id}, "policy": {policy}, '
+            f'"service": {service}, "coverage_basis": {basis}, '
+            f'{self.verdict.fragment()}, "warnings": [{warnings}], "facts": {{{facts}}}}}'
         )
+
+
+_encode = json.encoder.encode_basestring_ascii
+_CACHE_LIMIT = 100_000
+_fact_fragments: dict[tuple[str, type, object, str], str] = {}
+_warning_fragments: dict[Warning, str] = {}
+
+
+def _fact_json(name: str, evidence: FactEvidence) -> str:
+    """One member of the ``facts`` object; equal facts recur, so their JSON is cached."""
+    key = (name, type(evidence.value), evidence.value, evidence.source)
+    found = _fact_fragments.get(key)
+    if found is None:
+        found = f"{_encode(name)}: {json.dumps(evidence.to_dict())}"
+        if len(_fact_fragments) < _CACHE_LIMIT:
+            _fact_fragments[key] = found
+    return found
+
+
+def _warning_json(warning: Warning) -> str:
+    found = _warning_fragments.get(warning)
+    if found is None:
+        found = json.dumps(warning.to_dict(), ensure_ascii=False)
+        if len(_warning_fragments) < _CACHE_LIMIT:
+            _warning_fragments[warning] = found
+    return found
