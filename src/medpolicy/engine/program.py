@@ -14,6 +14,7 @@ on that fact's value. Facts under a branch already decided never qualify.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from itertools import product
 from typing import Any
@@ -54,6 +55,10 @@ class SectionProgram:
             {} if policy.facts[f].type == "number" else {v: i for i, v in enumerate(dom)}
             for f, dom in zip(self.facts, self.domains, strict=True)
         )
+        self._node_positions = tuple(
+            tuple(self.position[f] for f in node.facts()) for node in self.nodes
+        )
+        self._judged: dict[tuple[int, Pattern], tuple[CriterionResult, str]] = {}
         self._verdicts: dict[tuple[str, Pattern], Verdict] = {}
         self._complete: dict[Pattern, Outcome] = {}
 
@@ -114,11 +119,29 @@ class SectionProgram:
                 self._verdicts[key] = found
         return found
 
+    def _judge(self, index: int, pattern: Pattern) -> tuple[CriterionResult, str]:
+        """A top-level node's checklist line and its JSON; it depends only on its own facts."""
+        positions = self._node_positions[index]
+        key = (index, tuple(pattern[p] for p in positions))
+        found = self._judged.get(key)
+        if found is None:
+            values = {
+                self.facts[p]: self.domains[p][pattern[p]]  # type: ignore[index]
+                for p in positions
+                if pattern[p] is not None
+            }
+            result = judge(self.nodes[index], values, self.section.citation)
+            found = (result, json.dumps(result.to_dict(), ensure_ascii=False))
+            if len(self._judged) < _MAX_CACHED:
+                self._judged[key] = found
+        return found
+
     def _decide(self, pattern: Pattern, basis: str) -> Verdict:
-        facts = self.values(pattern)
         section = self.section
-        criteria = tuple(judge(node, facts, section.citation) for node in section.criteria)
-        exclusions = tuple(judge(node, facts, section.citation) for node in section.exclusions)
+        judged = [self._judge(i, pattern) for i in range(len(self.nodes))]
+        split = len(section.criteria)
+        criteria = tuple(result for result, _ in judged[:split])
+        exclusions = tuple(result for result, _ in judged[split:])
         outcome = _outcome(criteria, exclusions)
         missing: tuple[MissingFact, ...] = ()
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
@@ -137,15 +160,16 @@ class SectionProgram:
             missing=missing,
             basis=basis,
         )
-        verdict = Verdict(outcome, NEXT_STEP[outcome], reasons, criteria, exclusions, missing)
+        next_step = NEXT_STEP[outcome]
+        fragment = (
+            f'"outcome": "{outcome.value}", "next_step": "{next_step.value}", '
+            f'"reasons": {json.dumps(list(reasons), ensure_ascii=False)}, '
+            f'"criteria": [{", ".join(text for _, text in judged[:split])}], '
+            f'"exclusions": [{", ".join(text for _, text in judged[split:])}], '
+            f'"missing": {json.dumps([m.to_dict() for m in missing], ensure_ascii=False)}'
+        )
         return Verdict(
-            outcome,
-            verdict.next_step,
-            reasons,
-            criteria,
-            exclusions,
-            missing,
-            json_fragment=verdict.fragment(),
+            outcome, next_step, reasons, criteria, exclusions, missing, json_fragment=fragment
         )
 
     def _outcome_complete(self, pattern: Pattern) -> Outcome:
