@@ -27,8 +27,16 @@ def free_port() -> int:
 class Server:
     """``python -m medpolicy.service serve`` in a child process, its output in a log file."""
 
-    def __init__(self, data_dir: Path, log_path: Path, *, log_level: str = "info") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        *,
+        log_level: str = "info",
+        database_url: str | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.database_url = database_url
         self.log_path = log_path
         self.log_level = log_level
         self.port = free_port()
@@ -47,6 +55,8 @@ class Server:
             "--data-dir", str(self.data_dir), "--port", str(self.port),
             "--log-level", self.log_level,
         ]  # fmt: skip
+        if self.database_url:
+            command += ["--database-url", self.database_url]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + STARTUP_SECONDS

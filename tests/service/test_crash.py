@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 import uuid
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from medpolicy.service.cli import main
 
@@ -21,18 +21,29 @@ KILL_AFTER_ACKS = 150
 BURST_SECONDS = 20
 
 
-def token(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
-    assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
+def token(url: str, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    assert main(["token", "create", *args, "--database-url", url]) == 0
     return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
+
+
+def stored_keys(url: str) -> dict[str, int]:
+    """How many cases the database holds per Idempotency-Key, read directly."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT idempotency_key, COUNT(*) FROM cases GROUP BY 1"))
+        counts = {str(key): int(count) for key, count in rows}
+    engine.dispose()
+    return counts
 
 
 @pytest.mark.slow
 def test_every_acknowledged_case_survives_sigkill_exactly_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    provider = token(tmp_path, capsys, "--role", "provider", "--org", "acme")
-    nurse = token(tmp_path, capsys, "--role", "nurse")
-    server = Server(tmp_path, tmp_path / "server.log").start()
+    provider = token(database_url, capsys, "--role", "provider", "--org", "acme")
+    nurse = token(database_url, capsys, "--role", "nurse")
+    log = tmp_path / "server.log"
+    server = Server(tmp_path, log, database_url=database_url).start()
     acknowledged: dict[str, str] = {}
     bodies: dict[str, dict[str, object]] = {}
     lock, stop = threading.Lock(), threading.Event()
@@ -66,7 +77,7 @@ def test_every_acknowledged_case_survives_sigkill_exactly_once(
         thread.join()
     assert len(acknowledged) >= KILL_AFTER_ACKS // 2
 
-    with Server(tmp_path, tmp_path / "server.log") as restarted:
+    with Server(tmp_path, log, database_url=database_url) as restarted:
         client = httpx.Client(base_url=restarted.url, timeout=10)
         found = sum(
             client.get(f"/v1/cases/{case_id}", headers=nurse).status_code == 200
@@ -79,13 +90,12 @@ def test_every_acknowledged_case_survives_sigkill_exactly_once(
             for key in acknowledged
         }
         client.close()
-    with sqlite3.connect(tmp_path / "medpolicy.sqlite3") as db:
-        rows = db.execute("SELECT idempotency_key, COUNT(*) FROM cases GROUP BY 1").fetchall()
-    counts = dict(rows)
+    counts = stored_keys(database_url)
     duplicates = sum(1 for key in acknowledged if counts.get(key, 0) > 1)
     stored_once = sum(1 for key in acknowledged if counts.get(key) == 1)
     print(
-        f"\ncrash test: acknowledged={len(acknowledged)} found={found} "
+        f"\ncrash test ({database_url.split(':', maxsplit=1)[0]}): "
+        f"acknowledged={len(acknowledged)} found={found} "
         f"stored_once={stored_once} duplicates={duplicates} stored_total={sum(counts.values())}"
     )
     assert {r.status_code for r in replayed.values()} == {200}
@@ -93,4 +103,4 @@ def test_every_acknowledged_case_survives_sigkill_exactly_once(
     assert found == len(acknowledged)
     assert stored_once == len(acknowledged)
     assert duplicates == 0
-    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
+    assert main(["audit", "verify", "--database-url", database_url]) == 0
