@@ -171,6 +171,10 @@ def test_a_physician_denies_naming_criteria_and_a_reason(
     body = response.json()
     assert body["status"] == "denied"
     assert body["decision"]["criteria"] == [criterion]
+    letter = body["decision"]["cited"][0]
+    assert letter["id"] == criterion
+    assert letter["text"]
+    assert letter["citation"]
     assert body["events"][0]["actor_role"] == "physician"
 
 

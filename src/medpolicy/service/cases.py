@@ -232,7 +232,12 @@ class CaseDesk:
             now = self.clock.now()
             case.status = DECISION_STATUS[decision]
             case.decided_at = now
-            detail = {"decision": decision, "rationale": rationale.strip(), "criteria": criteria}
+            detail = {
+                "decision": decision,
+                "rationale": rationale.strip(),
+                "criteria": criteria,
+                "cited": cited(criteria, determination),
+            }
             session.add(_event(case, "decision", principal, detail, now))
             self._audit(session, principal, "case.decision", [case.id])
             session.flush()
@@ -347,17 +352,29 @@ def merge_information(
     return merged
 
 
-def criterion_ids(determination: dict[str, Any]) -> set[str]:
-    """Every criterion and exclusion id in a determination, nested children included."""
+def criteria_by_id(determination: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every criterion and exclusion of a determination by id, nested children included."""
 
-    def walk(nodes: list[dict[str, Any]]) -> Iterator[str]:
+    def walk(nodes: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for node in nodes:
-            yield str(node.get("id"))
+            yield node
             yield from walk(node.get("children") or [])
 
-    return set(walk(determination.get("criteria") or [])) | set(
-        walk(determination.get("exclusions") or [])
-    )
+    nodes = [*(determination.get("criteria") or []), *(determination.get("exclusions") or [])]
+    return {str(node.get("id")): node for node in walk(nodes)}
+
+
+def criterion_ids(determination: dict[str, Any]) -> set[str]:
+    """Every criterion and exclusion id in a determination."""
+    return set(criteria_by_id(determination))
+
+
+def cited(criteria: list[str], determination: dict[str, Any]) -> list[dict[str, Any]]:
+    """The named criteria with their text and citation, as a denial letter quotes them."""
+    known = criteria_by_id(determination)
+    return [
+        {key: known[c].get(key) for key in ("id", "text", "citation", "status")} for c in criteria
+    ]
 
 
 def _check_decision(
