@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -178,37 +179,71 @@ def _diagnoses(value: Any) -> tuple[str, ...]:
     return tuple(codes)
 
 
+class _FactChecker:
+    """Checks stated facts against one data dictionary, remembering values already seen.
+
+    Stated values come from small sets (enum values, true/false, a few numbers), so a
+    value once checked is looked up instead of checked again.
+    """
+
+    def __init__(self, dictionary: Mapping[str, FactDef]) -> None:
+        self.dictionary = dictionary
+        self.accepted_ids = "the fact ids " + ", ".join(dictionary)
+        self.seen: dict[tuple[str, type, Any], Any] = {}
+
+    def check(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise _bad("facts", value, "an object of fact ids and values")
+        facts: dict[str, Any] = {}
+        seen = self.seen
+        for name, fact_value in value.items():
+            try:
+                key = (name, fact_value.__class__, fact_value)
+                facts[name] = seen[key]
+                continue
+            except (KeyError, TypeError):
+                pass
+            fact = self.dictionary.get(name)
+            if fact is None:
+                raise _bad(
+                    f"facts.{name}",
+                    fact_value,
+                    self.accepted_ids,
+                    "is not a fact of this policy",
+                    "unknown_fact",
+                )
+            checked = None if fact_value is None else _fact_value(fact, fact_value)
+            if len(seen) < _SEEN_LIMIT:
+                seen[(name, fact_value.__class__, fact_value)] = checked
+            facts[name] = checked
+        return {name: v for name, v in facts.items() if v is not None}
+
+
+_SEEN_LIMIT = 65536
+_checkers: dict[int, tuple[Mapping[str, FactDef], _FactChecker]] = {}
+
+
+def _checker(dictionary: Mapping[str, FactDef]) -> _FactChecker:
+    found = _checkers.get(id(dictionary))
+    if found is None or found[0] is not dictionary:
+        found = (dictionary, _FactChecker(dictionary))
+        _checkers[id(dictionary)] = found
+    return found[1]
+
+
 def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
     if value is None:
         return {}
     target = registry.target(code)
     dictionary = target.policy.facts if target is not None else registry.all_facts
-    if not isinstance(value, dict):
-        raise _bad("facts", value, "an object of fact ids and values")
-    facts: dict[str, Any] = {}
-    for name, fact_value in value.items():
-        fact = dictionary.get(name)
-        if fact is None:
-            raise _bad(
-                f"facts.{name}",
-                fact_value,
-                "the fact ids " + ", ".join(dictionary),
-                "is not a fact of this policy",
-                "unknown_fact",
-            )
-        if fact_value is not None:
-            facts[name] = _fact_value(fact, fact_value)
-    return facts
+    return _checker(dictionary).check(value)
 
 
 def _fact_value(fact: FactDef, value: Any) -> Any:
     if fact.accepts(value):
         return float(value) if fact.type == "number" and not isinstance(value, float) else value
-    what = (
-        "is out of range"
-        if _is_number(value) and fact.type == "number"
-        else "is not a value of this fact"
-    )
+    out_of_range = _is_number(value) and fact.type == "number"
+    what = "is out of range" if out_of_range else "is not a value of this fact"
     raise _bad(f"facts.{fact.id}", value, fact.accepted(), what, "invalid_fact_value")
 
 

@@ -4,6 +4,7 @@ establish the facts, and take the verdict the section program computes for them.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from medpolicy.domain import (
@@ -28,38 +29,88 @@ from medpolicy.terminology.icd10cm import display, lookup
 
 __all__ = ["Engine"]
 
+_CACHE_LIMIT = 65536
+
+
+@dataclass(slots=True)
+class _Compiled:
+    """Everything about one section of one version that does not depend on the request."""
+
+    program: SectionProgram
+    policy_ref: PolicyRef
+    service_ref: ServiceRef
+    policy_json: str
+    service_json: str
+    fixed_warnings: tuple[Warning, ...]
+    caution_facts: tuple[str, ...]
+    cautions: dict[tuple[Any, ...], tuple[Warning, ...]] = field(default_factory=dict)
+
+    def caution_warnings(self, values: dict[str, Any]) -> tuple[Warning, ...]:
+        """Clinical cautions that hold; they depend only on a few facts, so are cached."""
+        key = tuple(values.get(fact) for fact in self.caution_facts)
+        found = self.cautions.get(key)
+        if found is None:
+            section = self.program.section
+            found = tuple(
+                Warning(caution.code, caution.message, caution.citation)
+                for caution in section.cautions
+                if status_of(caution.when, values) is Status.MET
+            )
+            if len(self.cautions) < _CACHE_LIMIT:
+                self.cautions[key] = found
+        return found
+
 
 class Engine:
     """Decides requests against a registry of policies. Pure: no I/O after loading."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._programs: dict[tuple[str, str, str], tuple[SectionProgram, str, str]] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
         self._code_warnings: dict[tuple[str, ...], tuple[Warning, ...]] = {}
 
-    def program(
-        self, policy: Policy, version: Version, section: Section
-    ) -> tuple[SectionProgram, str, str]:
-        """The compiled section with its policy and service JSON, built on first use."""
+    def compiled(self, policy: Policy, version: Version, section: Section) -> _Compiled:
+        """The compiled section with its shared references and JSON, built on first use."""
         key = (policy.id, version.id, section.name)
-        found = self._programs.get(key)
+        found = self._compiled.get(key)
         if found is None:
-            service = next(s for s in policy.services if s.section == section.name)
-            ref = PolicyRef(policy.id, version.id, policy.title, version.reconstructed)
-            found = (
-                SectionProgram(policy, version, section),
-                json.dumps(ref.to_dict(), ensure_ascii=False),
-                json.dumps(
-                    ServiceRef(service.code, section.name, service.description).to_dict(),
-                    ensure_ascii=False,
+            found = self._compile(policy, version, section)
+            self._compiled[key] = found
+        return found
+
+    def program(self, policy: Policy, version: Version, section: Section) -> SectionProgram:
+        return self.compiled(policy, version, section).program
+
+    @staticmethod
+    def _compile(policy: Policy, version: Version, section: Section) -> _Compiled:
+        service = next(s for s in policy.services if s.section == section.name)
+        policy_ref = PolicyRef(policy.id, version.id, policy.title, version.reconstructed)
+        service_ref = ServiceRef(service.code, section.name, service.description)
+        fixed: tuple[Warning, ...] = ()
+        if version.reconstructed:
+            fixed = (
+                Warning(
+                    "reconstructed_version",
+                    f"{explain.version_label(policy, version)} was rebuilt from the policy's "
+                    "approval history, not from its text of that period; a reviewer should "
+                    "confirm the criteria that applied on the date of service.",
                 ),
             )
-            self._programs[key] = found
-        return found
+        caution_facts: dict[str, None] = {}
+        for caution in section.cautions:
+            caution_facts.update(dict.fromkeys(caution.when.facts()))
+        return _Compiled(
+            program=SectionProgram(policy, version, section),
+            policy_ref=policy_ref,
+            service_ref=service_ref,
+            policy_json=json.dumps(policy_ref.to_dict(), ensure_ascii=False),
+            service_json=json.dumps(service_ref.to_dict(), ensure_ascii=False),
+            fixed_warnings=fixed,
+            caution_facts=tuple(caution_facts),
+        )
 
     def determine(self, request: CoverageRequest) -> Determination:
         target = self.registry.target(request.service_code)
-        stated = request.facts or {}
         code_warnings = self._diagnosis_warnings(request.diagnoses)
         if target is None:
             return _routed(
@@ -96,32 +147,23 @@ class Engine:
                 + (f"; criteria for it begin with version {later[0]}." if later else ".")
             )
             return _routed(request, service.description, why, code_warnings, service.section)
-        program, policy_json, service_json = self.program(policy, version, section)
-        known, warnings = merge(policy, stated, request.diagnoses)
-        values = {name: evidence.value for name, evidence in known.items()}
+        compiled = self.compiled(policy, version, section)
+        program = compiled.program
+        known, values, conflicts = merge(policy, request.facts or {}, request.diagnoses)
         line = request.member.line_of_business if request.member else None
         basis = policy.coverage_basis.for_line(line)
         verdict = program.verdict(program.pattern(values), basis)
-        warnings.extend(_cautions(section, values))
-        if version.reconstructed:
-            warnings.append(
-                Warning(
-                    "reconstructed_version",
-                    f"{explain.version_label(policy, version)} was rebuilt from the policy's "
-                    "approval history, not from its text of that period; a reviewer should "
-                    "confirm the criteria that applied on the date of service.",
-                )
-            )
+        warnings = code_warnings + conflicts + compiled.caution_warnings(values)
         return Determination(
             request_id=request.request_id,
-            policy=PolicyRef(policy.id, version.id, policy.title, version.reconstructed),
-            service=ServiceRef(service.code, section.name, service.description),
+            policy=compiled.policy_ref,
+            service=compiled.service_ref,
             coverage_basis=basis,
             verdict=verdict,
-            warnings=code_warnings + tuple(warnings),
+            warnings=warnings + compiled.fixed_warnings if compiled.fixed_warnings else warnings,
             facts=known,
-            policy_json=policy_json,
-            service_json=service_json,
+            policy_json=compiled.policy_json,
+            service_json=compiled.service_json,
         )
 
     def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Warning, ...]:
@@ -142,17 +184,9 @@ class Engine:
                         )
                     )
             found = tuple(out)
-            if len(self._code_warnings) < 65536:
+            if len(self._code_warnings) < _CACHE_LIMIT:
                 self._code_warnings[codes] = found
         return found
-
-
-def _cautions(section: Section, values: dict[str, Any]) -> list[Warning]:
-    return [
-        Warning(caution.code, caution.message, caution.citation)
-        for caution in section.cautions
-        if status_of(caution.when, values) is Status.MET
-    ]
 
 
 def _routed(

@@ -19,8 +19,8 @@ __all__ = ["derive", "merge"]
 
 
 @lru_cache(maxsize=32768)
-def _derive_cached(policy: Policy, codes: tuple[str, ...]) -> tuple[tuple[str, Any, str], ...]:
-    found: list[tuple[str, Any, str]] = []
+def _derive_cached(policy: Policy, codes: tuple[str, ...]) -> tuple[tuple[str, FactEvidence], ...]:
+    found: list[tuple[str, FactEvidence]] = []
     for derivation in policy.derivations:
         best: tuple[int, str] | None = None
         for code in codes:
@@ -31,45 +31,61 @@ def _derive_cached(policy: Policy, codes: tuple[str, ...]) -> tuple[tuple[str, A
                     best = (rank, code)
                     break
         if best is not None:
-            found.append((derivation.fact, derivation.rules[best[0]].value, best[1]))
+            value = derivation.rules[best[0]].value
+            found.append((derivation.fact, FactEvidence(value, f"ICD-10-CM {display(best[1])}")))
     return tuple(found)
 
 
 def derive(policy: Policy, codes: tuple[str, ...]) -> dict[str, FactEvidence]:
     """Facts the codes establish under the policy's derivation rules, with their source."""
-    if not codes:
-        return {}
-    return {
-        fact: FactEvidence(value, f"ICD-10-CM {display(code)}")
-        for fact, value, code in _derive_cached(policy, codes)
-    }
+    return dict(_derive_cached(policy, codes)) if codes else {}
+
+
+_STATED: dict[tuple[type, Any], FactEvidence] = {}
+_STATED_LIMIT = 65536
+
+
+def _stated(value: Any) -> FactEvidence:
+    """The (shared, immutable) evidence for a value stated in the request."""
+    key = (value.__class__, value)
+    found = _STATED.get(key)
+    if found is None:
+        found = FactEvidence(value, "request")
+        if len(_STATED) < _STATED_LIMIT:
+            _STATED[key] = found
+    return found
 
 
 def merge(
     policy: Policy | None,
     stated: Mapping[str, Any],
     codes: tuple[str, ...],
-) -> tuple[dict[str, FactEvidence], list[Warning]]:
-    """All known facts with their sources, and a warning for each stated/derived conflict."""
-    known = derive(policy, codes) if policy is not None else {}
-    warnings: list[Warning] = []
+) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Warning, ...]]:
+    """All known facts with their sources, their bare values, and a warning for each
+    stated value that a code contradicts."""
+    derived = _derive_cached(policy, codes) if policy is not None and codes else ()
+    known = dict(derived)
+    values = {fact: evidence.value for fact, evidence in derived}
+    conflicts: tuple[Warning, ...] = ()
+    cache = _STATED
     for fact, value in stated.items():
-        if value is None:
-            continue
-        derived = known.get(fact)
-        if derived is not None and derived.value != value:
-            warnings.append(
-                Warning(
-                    code="fact_conflicts_with_code",
-                    message=(
-                        f"The request states {fact} = {_show(value)}, but {derived.source} "
-                        f"indicates {_show(derived.value)}; the stated value was used. "
-                        "A reviewer should confirm which is right."
-                    ),
-                )
-            )
-        known[fact] = FactEvidence(value, "request")
-    return known, warnings
+        if fact in values and values[fact] != value:
+            conflicts += (_conflict(fact, value, known[fact]),)
+        values[fact] = value
+        evidence = cache.get((value.__class__, value))
+        known[fact] = evidence if evidence is not None else _stated(value)
+    return known, values, conflicts
+
+
+def _conflict(fact: str, value: Any, derived: FactEvidence) -> Warning:
+    return Warning(
+        code="fact_conflicts_with_code",
+        message=(
+            f"The request states {fact} = {_show(value)}, but {derived.source} "
+            f"indicates {_show(derived.value)}; the stated value was used. "
+            "A reviewer should confirm which is right."
+        ),
+    )
 
 
 def _show(value: Any) -> str:

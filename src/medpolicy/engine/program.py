@@ -60,6 +60,7 @@ class SectionProgram:
         )
         self._judged: dict[tuple[int, Pattern], tuple[CriterionResult, str]] = {}
         self._verdicts: dict[tuple[str, Pattern], Verdict] = {}
+        self._composed: dict[tuple[Any, ...], Verdict] = {}
         self._complete: dict[Pattern, Outcome] = {}
 
     def _domain(self, fact: FactDef, conditions: list[Condition]) -> tuple[Any, ...]:
@@ -150,10 +151,43 @@ class SectionProgram:
                 outcome = agreed
             else:
                 missing = self._missing(pattern, criteria + exclusions)
+        composition = (
+            basis,
+            outcome,
+            tuple(text for _, text in judged),
+            tuple(m.fact for m in missing),
+        )
+        found = self._composed.get(composition)
+        if found is None:
+            found = self._compose(
+                outcome=outcome,
+                criteria=criteria,
+                exclusions=exclusions,
+                missing=missing,
+                basis=basis,
+                judged=judged,
+                split=split,
+            )
+            if len(self._composed) < _MAX_CACHED:
+                self._composed[composition] = found
+        return found
+
+    def _compose(
+        self,
+        *,
+        outcome: Outcome,
+        criteria: tuple[CriterionResult, ...],
+        exclusions: tuple[CriterionResult, ...],
+        missing: tuple[MissingFact, ...],
+        basis: str,
+        judged: list[tuple[CriterionResult, str]],
+        split: int,
+    ) -> Verdict:
+        """A verdict from its parts; patterns that judge alike share one."""
         reasons = explain.reasons(
             policy=self.policy,
             version=self.version,
-            section=section,
+            section=self.section,
             outcome=outcome,
             criteria=criteria,
             exclusions=exclusions,

@@ -46,8 +46,14 @@ _OPERATORS = ("equals", "in_", "lt", "le", "gt", "ge")
 _M = TypeVar("_M", bound=BaseModel)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key written twice in one mapping."""
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # without libyaml the pure-Python loader reads the same, only slower
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _UniqueKeyLoader(_BaseLoader):
+    """A safe YAML loader (libyaml's when present) that refuses a key written twice."""
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -59,7 +65,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
                 None, None, f"key {key!r} is written twice", key_node.start_mark
             )
         keys.add(key)
-    return loader.construct_mapping(node)
+    return dict(loader.construct_mapping(node))
 
 
 _UniqueKeyLoader.add_constructor(
