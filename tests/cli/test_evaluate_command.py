@@ -146,3 +146,25 @@ def test_policy_check_runs_every_golden_case() -> None:
     assert "0 failed" in done.stdout
     passed = int(done.stdout.split("golden cases: ")[1].split(" passed")[0])
     assert passed >= 140
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\xff\xfe not utf-8",
+        b"[" * 100_000,
+        b'{"service": ' * 50_000,
+        b"1" * 10_000,
+        b'"just a string"\n[1, 2]\nnull\n',
+    ],
+    ids=["not-utf8", "deep-list", "deep-object", "huge-number", "json-non-objects"],
+)
+def test_hostile_input_gets_a_clear_error_and_never_a_traceback(payload: bytes) -> None:
+    done = subprocess.run(
+        [*MEDPOLICY, "evaluate", "-"], input=payload, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert b"Traceback" not in done.stderr
+    assert b"Traceback" not in done.stdout
+    for line in done.stdout.splitlines():
+        assert "error" in json.loads(line)

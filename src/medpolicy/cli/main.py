@@ -21,6 +21,7 @@ from medpolicy.errors import MedpolicyError, PolicyError, RequestError
 __all__ = ["main"]
 
 EXIT_INVALID = 2
+EXIT_INTERNAL = 70
 
 
 _ENGINE_COMMANDS = frozenset({"evaluate", "policy"})
@@ -40,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        print(
+            f"medpolicy: internal error ({type(exc).__name__}); nothing after this point was "
+            "written. Please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
@@ -88,14 +96,17 @@ def _register_service_commands(commands: Any) -> None:
 
 
 def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+    name = "standard input" if path == "-" else path
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise MedpolicyError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise MedpolicyError(f"cannot read {path}: it is not UTF-8 text") from None
+        raise MedpolicyError(f"cannot read {name}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MedpolicyError(
+            f"cannot read {name}: byte {exc.start} is not UTF-8 text; requests must be UTF-8 JSON"
+        ) from None
 
 
 def _documents(text: str) -> Iterator[tuple[int, Any]]:
@@ -105,7 +116,7 @@ def _documents(text: str) -> Iterator[tuple[int, Any]]:
         return
     try:
         whole = json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         whole = None
     else:
         if isinstance(whole, dict):
@@ -118,6 +129,8 @@ def _documents(text: str) -> Iterator[tuple[int, Any]]:
             yield number, json.loads(line)
         except ValueError as exc:
             yield number, exc
+        except RecursionError:
+            yield number, ValueError("nested too deeply")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
