@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+    except Exception as exc:
         print(
             f"medpolicy: internal error ({type(exc).__name__}); nothing after this point was "
             "written. Please report it with the command you ran.",
