@@ -1,8 +1,12 @@
-"""Shared fixtures: where the repository, its policies and the shared spec live."""
+"""Shared fixtures: where the repository, its policies and the shared spec live, and the
+official Da Vinci examples read as published."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,3 +24,17 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.fail(f"the shared folder is expected beside the repository at {SHARED}")
     return SHARED
+
+
+@pytest.fixture
+def conformance() -> Callable[[str], dict[str, Any]]:
+    """Load one example by its path under ../shared/conformance (e.g. 'pas/Bundle-...json')."""
+
+    def load(name: str) -> dict[str, Any]:
+        path = SHARED / "conformance" / name
+        if not path.is_file():
+            pytest.fail(f"conformance example {path} is missing")
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    return load

@@ -376,16 +376,22 @@ def _check_versions(versions: tuple[Version, ...]) -> None:
             )
 
 
+def _read_list(root: Path, name: str, what: str) -> tuple[str, list[Any]]:
+    """A policy file that must hold a YAML list, with its name for error messages."""
+    path = root / name
+    file = _display(path, root)
+    data = _read_yaml(path, root)
+    if not isinstance(data, list):
+        raise PolicyError(f"must be {what}", file=file)
+    return file, data
+
+
 def _load_derivations(
     root: Path, name: str | None, facts: Mapping[str, FactDef]
 ) -> tuple[Derivation, ...]:
     if name is None:
         return ()
-    path = root / name
-    file = _display(path, root)
-    data = _read_yaml(path, root)
-    if not isinstance(data, list):
-        raise PolicyError("must be a list of derivations", file=file)
+    file, data = _read_list(root, name, "a list of derivations")
     out = []
     for index, raw in enumerate(data):
         spec = _validate(schema.DerivationSpec, raw, file, prefix=f"[{index}]")
@@ -438,11 +444,7 @@ def _matcher(spec: schema.CodesSpec, file: str, where: str) -> CodeMatcher:
 def _load_evidence(root: Path, name: str | None, sections: set[str]) -> tuple[EvidenceItem, ...]:
     if name is None:
         return ()
-    path = root / name
-    file = _display(path, root)
-    data = _read_yaml(path, root)
-    if not isinstance(data, list):
-        raise PolicyError("must be a list of studies and guidelines", file=file)
+    file, data = _read_list(root, name, "a list of studies and guidelines")
     items: list[EvidenceItem] = []
     seen: set[str] = set()
     for index, raw in enumerate(data):
