@@ -88,10 +88,8 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
 
 
 def _register_service_commands(commands: Any) -> None:
-    try:
-        from medpolicy.service.cli import register
-    except ImportError:
-        return
+    from medpolicy.service.cli import register
+
     register(commands)
 
 
