@@ -35,6 +35,12 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STATE = re.compile(r"[A-Z]{2}")
 _MAX_TEXT = 200
 _MAX_DIAGNOSES = 100
+_CACHE_LIMIT = 65536
+# Spellings already checked, mapped to their normalized form: requests repeat a small
+# vocabulary of codes and dates, so each is checked once per process.
+_known_service_codes: dict[str, str] = {}
+_known_dates: dict[str, date] = {}
+_known_diagnoses: dict[str, str] = {}
 _ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
 
 
@@ -138,16 +144,33 @@ def _service(value: Any) -> tuple[str, date]:
                 "is not a field of service",
                 "unknown_field",
             )
-    raw = value.get("code")
+    return _service_code(value.get("code")), _date(value.get("date_of_service"))
+
+
+def _service_code(raw: Any) -> str:
+    code = _known_service_codes.get(raw) if isinstance(raw, str) else None
+    if code is not None:
+        return code
     if raw is None:
         raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED, "is required", "missing_field")
     code = normalize_service_code(raw) if isinstance(raw, str) else ""
     if not is_service_code(code):
         raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED)
-    return code, _date(value.get("date_of_service"))
+    if len(_known_service_codes) < _CACHE_LIMIT:
+        _known_service_codes[raw] = code
+    return code
 
 
 def _date(raw: Any) -> date:
+    day = _known_dates.get(raw) if isinstance(raw, str) else None
+    if day is None:
+        day = _parse_date(raw)
+        if len(_known_dates) < _CACHE_LIMIT:
+            _known_dates[raw] = day
+    return day
+
+
+def _parse_date(raw: Any) -> date:
     field, accepted = "service.date_of_service", "a calendar date written YYYY-MM-DD"
     if raw is None:
         raise _bad(field, raw, accepted, "is required", "missing_field")
@@ -165,7 +188,12 @@ def _diagnoses(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or len(value) > _MAX_DIAGNOSES:
         raise _bad("diagnoses", value, f"a list of at most {_MAX_DIAGNOSES} ICD-10-CM codes")
     codes = []
+    known = _known_diagnoses
     for index, raw in enumerate(value):
+        code = known.get(raw) if isinstance(raw, str) else None
+        if code is not None:
+            codes.append(code)
+            continue
         code = normalize(raw) if isinstance(raw, str) else ""
         if lookup(code) is None:
             raise _bad(
@@ -175,6 +203,8 @@ def _diagnoses(value: Any) -> tuple[str, ...]:
                 "is not a code in ICD-10-CM",
                 "unknown_diagnosis_code",
             )
+        if len(known) < _CACHE_LIMIT:
+            known[raw] = code
         codes.append(code)
     return tuple(codes)
 

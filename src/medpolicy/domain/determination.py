@@ -16,6 +16,8 @@ from typing import Any
 from medpolicy.domain.request import FactValue
 from medpolicy.domain.status import NextStep, Outcome, Status
 
+_json_dumps = json.dumps
+
 __all__ = [
     "CriterionResult",
     "Determination",
@@ -121,6 +123,12 @@ class FactEvidence:
 
     value: FactValue
     source: str
+    json: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.json:
+            text = _json_dumps({"value": self.value, "source": self.source})
+            object.__setattr__(self, "json", text)
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "source": self.source}
@@ -229,19 +237,18 @@ class Determination:
 
 _encode = json.encoder.encode_basestring_ascii
 _CACHE_LIMIT = 100_000
-_fact_fragments: dict[tuple[str, type, object, str], str] = {}
 _warning_fragments: dict[Warning, str] = {}
+_name_prefixes: dict[str, str] = {}
 
 
 def _fact_json(name: str, evidence: FactEvidence) -> str:
-    """One member of the ``facts`` object; equal facts recur, so their JSON is cached."""
-    key = (name, type(evidence.value), evidence.value, evidence.source)
-    found = _fact_fragments.get(key)
-    if found is None:
-        found = f"{_encode(name)}: {json.dumps(evidence.to_dict())}"
-        if len(_fact_fragments) < _CACHE_LIMIT:
-            _fact_fragments[key] = found
-    return found
+    """One member of the ``facts`` object."""
+    prefix = _name_prefixes.get(name)
+    if prefix is None:
+        prefix = f"{_encode(name)}: "
+        if len(_name_prefixes) < _CACHE_LIMIT:
+            _name_prefixes[name] = prefix
+    return prefix + evidence.json
 
 
 def _warning_json(warning: Warning) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from medpolicy.domain import (
     CoverageRequest,
     Determination,
-    FactEvidence,
     NextStep,
     Outcome,
     PolicyRef,
@@ -20,7 +19,7 @@ from medpolicy.domain import (
     Warning,
 )
 from medpolicy.engine import explain
-from medpolicy.engine.facts import merge
+from medpolicy.engine.facts import merge, stated_evidence
 from medpolicy.engine.logic import status_of
 from medpolicy.engine.program import SectionProgram
 from medpolicy.policy.model import Policy, Section, Version
@@ -197,7 +196,7 @@ def _routed(
     section: str | None = None,
 ) -> Determination:
     facts = {
-        name: FactEvidence(value, "request")
+        name: stated_evidence(value)
         for name, value in (request.facts or {}).items()
         if value is not None
     }

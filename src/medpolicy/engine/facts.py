@@ -15,7 +15,7 @@ from medpolicy.domain import FactEvidence, Warning
 from medpolicy.policy.model import Policy
 from medpolicy.terminology.icd10cm import display
 
-__all__ = ["derive", "merge"]
+__all__ = ["derive", "merge", "stated_evidence"]
 
 
 @lru_cache(maxsize=32768)
@@ -45,7 +45,7 @@ _STATED: dict[tuple[type, Any], FactEvidence] = {}
 _STATED_LIMIT = 65536
 
 
-def _stated(value: Any) -> FactEvidence:
+def stated_evidence(value: Any) -> FactEvidence:
     """The (shared, immutable) evidence for a value stated in the request."""
     key = (value.__class__, value)
     found = _STATED.get(key)
@@ -73,7 +73,7 @@ def merge(
             conflicts += (_conflict(fact, value, known[fact]),)
         values[fact] = value
         evidence = cache.get((value.__class__, value))
-        known[fact] = evidence if evidence is not None else _stated(value)
+        known[fact] = evidence if evidence is not None else stated_evidence(value)
     return known, values, conflicts
 
 
