@@ -83,3 +83,23 @@ def test_a_met_order_is_covered_with_authorization_and_no_questionnaire() -> Non
 def test_invariants_catch_a_conditional_without_info_needed() -> None:
     extension = {"extension": [{"url": "covered", "valueCode": "conditional"}]}
     assert "crd-ci-q3" in invariant_problems(extension)
+
+
+def test_invariants_want_a_reason_for_a_documentation_purpose_or_an_indeterminate_answer() -> None:
+    purpose = {
+        "extension": [
+            {"url": "covered", "valueCode": "covered"},
+            {"url": "doc-needed", "valueCode": "clinical"},
+            {"url": "doc-purpose", "valueCode": "withpa"},
+        ]
+    }
+    assert invariant_problems(purpose) == ["crd-ci-q8"]
+    undecided = {"extension": [{"url": "covered", "valueCode": "indeterminate"}]}
+    assert invariant_problems(undecided) == ["crd-ci-q9"]
+    explained = {
+        "extension": [
+            *undecided["extension"],
+            {"url": "reason", "valueCodeableConcept": {"text": "Policy not yet loaded."}},
+        ]
+    }
+    assert invariant_problems(explained) == []

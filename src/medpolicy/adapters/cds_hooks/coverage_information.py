@@ -85,7 +85,9 @@ def _system(code: str) -> str:
 
 
 def invariant_problems(extension: dict[str, Any]) -> list[str]:
-    """Which of the coverage-information invariants crd-ci-q1..q7 the extension breaks."""
+    """Which of the coverage-information invariants crd-ci-q1..q9 (CRD 2.2) the extension
+    breaks. q8: a documentation purpose other than `conditional` needs a reason; q9: an
+    `indeterminate` covered, pa-needed or doc-needed needs a reason."""
     values: dict[str, list[Any]] = {}
     for part in extension.get("extension", []):
         value = next((v for k, v in part.items() if k.startswith("value")), None)
@@ -106,5 +108,9 @@ def invariant_problems(extension: dict[str, Any]) -> list[str]:
             r is not None and (r.get("text") or not r.get("coding"))
             for r in values.get("reason", [])
         ),
+        "crd-ci-q8": has("reason")
+        or all(purpose == "conditional" for purpose in values.get("doc-purpose", [])),
+        "crd-ci-q9": has("reason")
+        or not any(has(u, "indeterminate") for u in ("covered", "pa-needed", "doc-needed")),
     }
     return [name for name, holds in checks.items() if not holds]
