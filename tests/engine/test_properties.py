@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +161,9 @@ def _all_values(fact_id: str) -> list[Any]:
     if fact.type == "enum":
         return list(fact.values)
     return [0, 49.9, 50, 99.9, 100]
+
+
+def test_a_status_cannot_be_used_as_a_truth_value() -> None:
+    for status in Status:
+        with pytest.raises(TypeError):
+            bool(status)

@@ -11,7 +11,7 @@ from medpolicy.domain.determination import (
     Warning,
 )
 from medpolicy.domain.request import CoverageRequest, Member
-from medpolicy.domain.status import NextStep, Outcome, Status, Tri
+from medpolicy.domain.status import NextStep, Outcome, Status
 
 __all__ = [
     "CoverageRequest",
@@ -25,7 +25,6 @@ __all__ = [
     "PolicyRef",
     "ServiceRef",
     "Status",
-    "Tri",
     "Verdict",
     "Warning",
 ]

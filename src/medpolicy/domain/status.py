@@ -1,36 +1,30 @@
-"""Three-valued truth, criterion statuses and outcomes.
+"""Criterion statuses (three-valued, plus not applicable) and outcomes.
 
 A criterion about a fact nobody has reported is neither met nor failed: it is unknown,
-and an unknown must never slip into a ``False`` by accident. ``Tri`` therefore refuses to
-be used as a Python truth value; code must compare it with ``Tri.TRUE`` explicitly.
+and an unknown must never slip into a ``False`` (or a ``True``) by accident. ``Status``
+therefore refuses to be used as a Python truth value: code compares it with
+``Status.MET`` and the others explicitly.
 """
 
 from __future__ import annotations
 
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import NoReturn
 
-__all__ = ["NEXT_STEP", "NextStep", "Outcome", "Status", "Tri"]
-
-
-class Tri(Enum):
-    """Kleene's three truth values."""
-
-    TRUE = "true"
-    FALSE = "false"
-    UNKNOWN = "unknown"
-
-    def __bool__(self) -> NoReturn:
-        raise TypeError("Tri has no truth value: compare with Tri.TRUE or Tri.FALSE")
+__all__ = ["NEXT_STEP", "NextStep", "Outcome", "Status"]
 
 
 class Status(StrEnum):
-    """A criterion's status in a determination (CONTRACT.md)."""
+    """A criterion's status in a determination (CONTRACT.md): Kleene's three truth values
+    (met, not met, unknown) and not applicable."""
 
     MET = "met"
     NOT_MET = "not_met"
     UNKNOWN = "unknown"
     NOT_APPLICABLE = "not_applicable"
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError("a Status has no truth value: compare it with Status.MET etc.")
 
 
 class Outcome(StrEnum):
