@@ -318,7 +318,10 @@ class CaseDesk:
         case = repo.get_case(session, case_id=case_id, for_update=for_update)
         if case is None or not visible_to(principal, case.org):
             raise NotFoundError(
-                "case_not_found", f"No case {case_id!r} is visible to this token.", field="case_id"
+                "case_not_found",
+                f"No case {case_id!r} is visible to this token.",
+                field="case_id",
+                accepted="the id of a case this token may see (see GET /v1/cases)",
             )
         return case
 

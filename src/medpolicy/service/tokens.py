@@ -100,7 +100,12 @@ def revoke_token(session: Session, *, token_id: str, now: datetime) -> ApiToken:
     """Mark a token revoked; it stops working at once."""
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise NotFoundError("token_not_found", f"No token has id {token_id!r}.", field="token_id")
+        raise NotFoundError(
+            "token_not_found",
+            f"No token has id {token_id!r}.",
+            field="token_id",
+            accepted="the id of an issued token (see GET /v1/tokens)",
+        )
     if row.revoked_at is None:
         row.revoked_at = now
     return row

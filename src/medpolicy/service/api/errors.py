@@ -1,6 +1,7 @@
 """Turning every failure into a JSON answer a person can act on, and never a stack trace.
 
-Validation errors name the field, what was given and what is accepted. Unexpected
+Validation errors name the field, what was given and what is accepted (see
+``problems``). Unexpected
 exceptions become a bare 500 and are logged by type and code location only: exception
 messages can quote member data (a database error quotes its parameters), so they are
 never logged.
@@ -19,11 +20,10 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medpolicy import RequestError
+from medpolicy.service.api.problems import describe
 from medpolicy.service.errors import ServiceError
 
 logger = logging.getLogger("medpolicy.service")
-GIVEN_LIMIT = 80
-LOCATIONS = ("body", "query", "path", "header")
 
 
 def error_response(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -60,29 +60,6 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     if len(problems) > 1:
         first["message"] += f" ({len(problems) - 1} more problem(s) listed in 'problems')"
     return JSONResponse({"error": first, "problems": problems}, status_code=422)
-
-
-def describe(error: Any) -> dict[str, Any]:
-    """One pydantic error as ``{code, field, message, accepted}``."""
-    location = [str(part) for part in error.get("loc", ())]
-    if location and location[0] in LOCATIONS:
-        location = location[1:]
-    field = ".".join(location) or "body"
-    given = _given(error.get("input"))
-    context = error.get("ctx") or {}
-    accepted = context.get("expected")
-    message = f"{field}: {error.get('msg', 'invalid')}; given {given}."
-    return {
-        "code": str(error.get("type", "invalid")),
-        "field": field,
-        "message": message,
-        "accepted": None if accepted is None else str(accepted),
-    }
-
-
-def _given(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= GIVEN_LIMIT else text[: GIVEN_LIMIT - 3] + "..."
 
 
 class LastResort:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.cases import CaseRecord
 from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseVersion
 
@@ -128,8 +129,8 @@ class TokenIn(Strict):
     """A token to issue."""
 
     role: Literal["provider", "nurse", "physician", "admin"]
-    org: str | None = Field(default=None, max_length=200)
-    name: str | None = Field(default=None, max_length=200)
+    org: str | None = Field(default=None, max_length=200, pattern=NO_NUL_PATTERN)
+    name: str | None = Field(default=None, max_length=200, pattern=NO_NUL_PATTERN)
 
 
 class TokenPublic(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from medpolicy.service.api.deps import Caller, CaseDeskDep, ClockDep
+from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.api.schemas import (
     ERROR_RESPONSES,
     CasePublic,
@@ -21,13 +22,17 @@ from medpolicy.service.api.schemas import (
 )
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-CaseId = Annotated[str, Path(max_length=64, description="The case id from the submission")]
+CaseId = Annotated[
+    str,
+    Path(max_length=64, pattern=NO_NUL_PATTERN, description="The case id from the submission"),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=NO_NUL_PATTERN,
         description="Retrying with the same key returns the first case instead of a new one",
     ),
 ]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from medpolicy.service.api.deps import Caller, TokenDeskDep
+from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.api.schemas import ERROR_RESPONSES, TokenIn, TokenIssued, TokenPublic
 
 router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
@@ -33,7 +34,9 @@ def list_tokens(caller: Caller, desk: TokenDeskDep) -> list[TokenPublic]:
 
 @router.delete("/{token_id}", responses=ERROR_RESPONSES)
 def revoke_token(
-    token_id: Annotated[str, Path(max_length=64)], caller: Caller, desk: TokenDeskDep
+    token_id: Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)],
+    caller: Caller,
+    desk: TokenDeskDep,
 ) -> TokenPublic:
     """Revoke a token; it stops working at once."""
     return TokenPublic.of(desk.revoke(caller, token_id=token_id))
