@@ -261,8 +261,17 @@ class CaseDesk:
                     f"Case {case.id} was already extended on {case.extended_at.isoformat()}; "
                     "the rule allows one extension.",
                     field="case_id",
+                    accepted="a case that has not been extended",
                 )
             now = self.clock.now()
+            if not deadlines.may_extend(case.due_at, now):
+                raise ConflictError(
+                    "deadline_passed",
+                    f"Case {case.id} was due {case.due_at.isoformat()}; an extension is taken "
+                    "before the deadline, not to cover a decision that is already late.",
+                    field="case_id",
+                    accepted="a case whose deadline has not passed",
+                )
             previous_due = case.due_at
             case.due_at = deadlines.extended_due_at(case.due_at)
             case.extended_at = now
