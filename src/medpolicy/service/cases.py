@@ -41,7 +41,10 @@ STATUS_BY_OUTCOME = {
 }
 OPEN_STATUSES = ("pending_information", "in_review", "routed")
 FINAL_STATUSES = ("approved", "denied", "partially_approved")
-ALL_STATUSES = OPEN_STATUSES + FINAL_STATUSES
+WITHDRAWN = "withdrawn"
+"""Closed at the provider's request (see ``fhir_api/withdrawal.py``); not a decision."""
+CLOSED_STATUSES = (*FINAL_STATUSES, WITHDRAWN)
+ALL_STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 DECISION_STATUS = {
     "approve": "approved",
     "deny": "denied",
@@ -285,6 +288,11 @@ class CaseDesk:
             session.flush()
             return _load(session, case)
 
+    def determine(self, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
+        """The engine's determination of a request, storing nothing and opening no case."""
+        require(principal, Action.EVALUATE)
+        return self.evaluate(request).to_dict()
+
     def read(self, principal: Principal, *, case_id: str) -> CaseRecord:
         """A case with its history; the read is audited."""
         require(principal, Action.READ_CASE)
@@ -336,7 +344,7 @@ class CaseDesk:
 
     def _open_case(self, session: Session, principal: Principal, case_id: str) -> Case:
         case = self._visible_case(session, principal, case_id, for_update=True)
-        if case.status in FINAL_STATUSES:
+        if case.status in CLOSED_STATUSES:
             raise ConflictError(
                 "case_closed",
                 f"Case {case.id} is already {case.status}; it cannot change.",

@@ -6,6 +6,10 @@ ICD-10-CM diagnoses, the service date, the member (Patient and Coverage) and the
 any QuestionnaireResponse in the Bundle make one contract request. An item coded only in
 another system (the PAS example uses X12 service type codes) has no request: no policy
 here can decide it, so its answer is routed elsewhere.
+
+In a Claim Update each item may say how it changed: the PAS ``infoCancelled``
+modifierExtension withdraws the item (a modifier: ignoring it would turn a cancellation
+into a request), and ``infoChanged = added`` marks an item the earlier Claim did not have.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ __all__ = ["ClaimItem", "PasRequest", "item_key", "parse_pas_bundle"]
 _EXPEDITED_PRIORITY = frozenset({"stat"})
 _EXPEDITED_LEVEL = frozenset({"U", "03"})
 _LEVEL_OF_SERVICE = systems.PAS + "extension-levelOfServiceCode"
+_INFO_CANCELLED = systems.PAS + "modifierextension-infoCancelled"
+_INFO_CHANGED = systems.PAS + "extension-infoChanged"
 _MAX_ITEMS = 50
 
 
@@ -43,6 +49,10 @@ class ClaimItem:
     request: dict[str, Any] | None
     service_text: str
     expression: str
+    cancelled: bool = False
+    """The item carries ``infoCancelled = true``: withdraw it rather than decide it."""
+    info_changed: str | None = None
+    """The item's ``infoChanged`` code in a Claim Update (``added`` or ``changed``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +220,9 @@ def _item(
     code = _service_code(item)
     codings = item.productOrService.coding or []
     shown = ", ".join(f"{c.system or '?'}#{c.code or '?'}" for c in codings) or "no coding"
+    cancelled, changed = _cancelled(item), _info_changed(item)
     if code is None:
-        return ClaimItem(item.sequence, None, shown, path)
+        return ClaimItem(item.sequence, None, shown, path, cancelled, changed)
     if not is_service_code(code):
         raise FhirInputError(
             f"{path} has a CPT or HCPCS coding whose code is not a CPT or HCPCS code.",
@@ -229,7 +240,21 @@ def _item(
     if member:
         request["member"] = member
     request["request_id"] = claim_key(claim)[-200:]
-    return ClaimItem(item.sequence, request, shown, path)
+    return ClaimItem(item.sequence, request, shown, path, cancelled, changed)
+
+
+def _cancelled(item: Any) -> bool:
+    return any(
+        extension.url == _INFO_CANCELLED and extension.valueBoolean is True
+        for extension in item.modifierExtension or []
+    )
+
+
+def _info_changed(item: Any) -> str | None:
+    for extension in item.extension or []:
+        if extension.url == _INFO_CHANGED and extension.valueCode:
+            return str(extension.valueCode)
+    return None
 
 
 def _service_date(claim: Any, item: Any) -> date:

@@ -3,8 +3,10 @@
 Each Claim item gets a review action in its adjudication: A1 "certified in total" once the
 case is approved, A3 "not certified" only after a physician's denial, A2 for a partial
 approval, and A4 "pended" while it waits for information, for a reviewer, or for another
-policy's owner. The case id is the review number and the preauthorization reference; the
-reasons (and the questions still open) are the ClaimResponse's process notes.
+policy's owner. An item the provider cancelled in a Claim Update, whose case was
+withdrawn, gets C "cancelled" (the X12 278 action code for a cancelled request). The case
+id is the review number and the preauthorization reference; the reasons (and the
+questions still open) are the ClaimResponse's process notes.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ REVIEW_ACTIONS = {
     "A2": "Certified - partial",
     "A3": "Not Certified",
     "A4": "Pended",
+    "C": "Cancelled",
 }
-_BY_STATUS = {"approved": "A1", "partially_approved": "A2", "denied": "A3"}
+_BY_STATUS = {"approved": "A1", "partially_approved": "A2", "denied": "A3", "withdrawn": "C"}
 FINAL = frozenset(_BY_STATUS)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from medpolicy.service.api.problems import NO_NUL_PATTERN
-from medpolicy.service.cases import CaseRecord
+from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
 from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseVersion
 
 CONTRACT_REQUEST_SCHEMA: dict[str, Any] = {
@@ -86,6 +86,7 @@ Status = Literal[
     "routed",
     "denied",
     "partially_approved",
+    "withdrawn",
 ]
 
 
@@ -191,7 +192,7 @@ class CaseSummary(BaseModel):
             outcome=case.outcome,
             received_at=case.received_at,
             due_at=case.due_at,
-            overdue=case.decided_at is None and case.due_at < now,
+            overdue=case.status in OPEN_STATUSES and case.due_at < now,
             extended_at=case.extended_at,
             decided_at=case.decided_at,
         )
@@ -219,9 +220,9 @@ class VersionPublic(BaseModel):
 
 
 class EventPublic(BaseModel):
-    """A reviewer's decision or an extension."""
+    """A reviewer's decision, an extension, or the provider's withdrawal."""
 
-    kind: Literal["decision", "extension"]
+    kind: Literal["decision", "extension", "withdrawal"]
     at: datetime
     actor_role: str
     detail: dict[str, Any]

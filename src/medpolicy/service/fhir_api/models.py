@@ -2,6 +2,8 @@
 
 - ``crd_seen_jti``: every client JWT id accepted, until it expires, so a replay is refused.
 - ``crd_feedback``: what clinicians' systems report back about our CRD cards.
+- ``pas_claim_alias``: the identifier of each PAS Claim Update, pointing to the Claim whose
+  cases it changed, so ``$inquire`` finds those cases by either identifier.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from medpolicy.service.db.models import UTCDateTime
@@ -39,3 +41,13 @@ class CrdFeedback(DaVinciBase):
     issuer: Mapped[str] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PasClaimAlias(DaVinciBase):
+    """A Claim Update's key (SHA-256 of it) and the key of the Claim its items' cases hang on."""
+
+    __tablename__ = "pas_claim_alias"
+
+    org: Mapped[str] = mapped_column(String(200), primary_key=True)
+    alias_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_key: Mapped[str] = mapped_column(Text)

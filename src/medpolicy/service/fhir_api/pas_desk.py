@@ -2,9 +2,18 @@
 
 Each Claim item with a CPT or HCPCS code is one case, opened through the case desk with
 the item's key as Idempotency-Key (a resubmitted Claim finds its cases instead of opening
-new ones). A Claim Update (``related.claim``) adds its facts and diagnoses to the cases of
-the earlier Claim, which are decided again; an item it adds opens a new case. Tokens,
-audit and deadlines are the case service's own.
+new ones). A Claim Update (``related.claim``) works on the cases of the earlier Claim:
+
+- an item with the ``infoCancelled`` modifierExtension withdraws its case
+  (``withdrawal.py``) and is answered C "cancelled";
+- an item with ``infoChanged = added`` opens a new case;
+- any other item adds its facts and diagnoses to its case, which is decided again (or opens
+  a case when the earlier Claim had no such item).
+
+The update's own identifier is remembered as an alias of the earlier Claim, so
+``$inquire`` finds the cases by either identifier, and an update of an update still lands
+on the original cases. Tokens, audit and deadlines are the case service's own; the role is
+checked before the body is read, so a caller who may not submit learns nothing about it.
 """
 
 from __future__ import annotations
@@ -13,11 +22,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from medpolicy.adapters.fhir_r4 import ItemAnswer, PasRequest, parse_pas_bundle
-from medpolicy.adapters.fhir_r4.claim import ClaimItem
+from medpolicy.adapters.fhir_r4.claim import ClaimItem, item_key
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError
 from medpolicy.policy.registry import Registry
 from medpolicy.service.cases import CaseDesk, CaseRecord
-from medpolicy.service.fhir_api.store import find_case_id
+from medpolicy.service.errors import ConflictError
+from medpolicy.service.fhir_api.store import (
+    find_case_id,
+    original_claim_key,
+    remember_claim_alias,
+)
+from medpolicy.service.fhir_api.withdrawal import withdraw_case
+from medpolicy.service.permissions import Action, require
 from medpolicy.service.principal import Principal
 
 __all__ = ["PasDesk"]
@@ -31,26 +47,42 @@ class PasDesk:
     registry: Registry
 
     def submit(self, principal: Principal, body: Any) -> tuple[PasRequest, list[ItemAnswer]]:
-        """``Claim/$submit``: open (or update) the cases of each item and answer for each."""
+        """``Claim/$submit``: open, update or withdraw the case of each item; answer for each."""
+        require(principal, Action.SUBMIT_CASE)
         pas = parse_pas_bundle(body, self.registry)
-        return pas, [self._submit_item(principal, pas, item) for item in pas.items]
+        claim = self._original_claim(principal, pas)
+        answers = [self._submit_item(principal, pas, claim, item) for item in pas.items]
+        if pas.prior_key is not None and pas.claim_key != claim:
+            org = principal.org or ""
+            remember_claim_alias(self.cases.database, org=org, alias=pas.claim_key, claim_key=claim)
+        return pas, answers
 
     def inquire(self, principal: Principal, body: Any) -> tuple[PasRequest, list[ItemAnswer]]:
-        """``Claim/$inquire``: the current answer of each item's case."""
+        """``Claim/$inquire``: the current answer of each item's case.
+
+        The inquiry may name the original Claim or any Claim Update of it.
+        """
+        require(principal, Action.READ_CASE)
         pas = parse_pas_bundle(body, self.registry)
+        claim = self._original_claim(principal, pas)
         answers = []
         for item in pas.items:
-            case_id = self._case_of(principal, pas, item)
+            case_id = self._case_of(principal, claim, item)
             if case_id is None:
                 answers.append(_routed(item) if item.request is None else _unknown(item))
                 continue
             answers.append(_answer(item, self.cases.read(principal, case_id=case_id)))
         return pas, answers
 
-    def _submit_item(self, principal: Principal, pas: PasRequest, item: ClaimItem) -> ItemAnswer:
+    def _submit_item(
+        self, principal: Principal, pas: PasRequest, claim: str, item: ClaimItem
+    ) -> ItemAnswer:
+        if item.cancelled:
+            return self._cancel(principal, claim, item)
         if item.request is None:
             return _routed(item)
-        case_id = self._case_of(principal, pas, item) if pas.prior_key else None
+        updating = pas.prior_key is not None and item.info_changed != "added"
+        case_id = self._case_of(principal, claim, item) if updating else None
         if case_id is not None:
             record = self.cases.add_information(
                 principal,
@@ -63,15 +95,32 @@ class PasDesk:
                 principal,
                 request=item.request,
                 priority=pas.priority,
-                idempotency_key=pas.idempotency_key(item.sequence),
+                idempotency_key=item_key(claim, item.sequence),
             ).record
         return _answer(item, record)
 
-    def _case_of(self, principal: Principal, pas: PasRequest, item: ClaimItem) -> str | None:
+    def _cancel(self, principal: Principal, claim: str, item: ClaimItem) -> ItemAnswer:
+        case_id = self._case_of(principal, claim, item)
+        if case_id is None:
+            return _routed(item) if item.request is None else _unknown(item)
+        reason = f"The provider cancelled item {item.sequence} in a PAS Claim update."
+        try:
+            record = withdraw_case(self.cases, principal, case_id=case_id, reason=reason)
+        except ConflictError as error:
+            where = item.expression.removesuffix(".productOrService") + ".modifierExtension"
+            raise FhirInputError(error.message, where, code="conflict", status=409) from None
+        return _answer(item, record)
+
+    def _original_claim(self, principal: Principal, pas: PasRequest) -> str:
+        """The key of the Claim whose cases ``pas`` names, following update aliases."""
+        key = pas.prior_key or pas.claim_key
+        return original_claim_key(self.cases.database, org=principal.org or "", key=key)
+
+    def _case_of(self, principal: Principal, claim: str, item: ClaimItem) -> str | None:
         return find_case_id(
             self.cases.database,
             org=principal.org or "",
-            key=pas.idempotency_key(item.sequence),
+            key=item_key(claim, item.sequence),
         )
 
 
@@ -83,6 +132,8 @@ def _answer(item: ClaimItem, record: CaseRecord) -> ItemAnswer:
             f"Information needed: {m['question']} Documentation: {m['documentation']}"
             for m in determination.get("missing") or []
         ]
+    if record.case.status == "withdrawn":
+        notes.append("Cancelled at the provider's request; the case is withdrawn.")
     decisions = [e for e in record.events if e.kind == "decision"]
     if decisions:
         notes.append(f"Reviewer's decision: {decisions[-1].detail.get('rationale', '')}")
