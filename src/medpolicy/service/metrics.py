@@ -10,7 +10,7 @@ its own line as well as among the denials.
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from medpolicy.service.db import repositories as repo
@@ -21,6 +21,35 @@ from medpolicy.service.permissions import Action, require
 from medpolicy.service.principal import Principal
 
 PRIORITIES = ("standard", "expedited")
+
+
+def period(
+    start: datetime | None, end: datetime | None, *, now: datetime
+) -> tuple[datetime, datetime]:
+    """The period asked for, in UTC: ``to`` defaults to now, ``from`` to 1 January of its year.
+
+    A time given without a zone is taken as UTC.
+    """
+    end_utc = as_utc(end, "to") if end else now
+    start_utc = (
+        as_utc(start, "from")
+        if start
+        else end_utc.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    )
+    return start_utc, end_utc
+
+
+def as_utc(value: datetime, field: str) -> datetime:
+    """The instant in UTC, or an input error when it lies outside the years 1 to 9999."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInputError(
+            "date_out_of_range",
+            f"{field} ({value.isoformat()}) is outside the range of dates this service keeps.",
+            field=field,
+            accepted="an ISO 8601 date-time between years 1 and 9999",
+        ) from None
 
 
 def check_period(start: datetime, end: datetime) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 
 from medpolicy.service.api.deps import Caller, CaseDeskDep
 from medpolicy.service.api.schemas import ERROR_RESPONSES, ContractRequest, DeterminationBody
-from medpolicy.service.permissions import Action, require
 
 router = APIRouter(prefix="/v1", tags=["determinations"])
 
@@ -18,6 +17,4 @@ def determine(
     caller: Caller, desk: CaseDeskDep, request: Annotated[ContractRequest, Body()]
 ) -> DeterminationBody:
     """Decide a contract request and return the contract determination, storing nothing."""
-    require(caller, Action.EVALUATE)
-    result: dict[str, Any] = desk.evaluate(request).to_dict()
-    return result
+    return desk.determine(caller, request)
