@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pas_payloads import answers, package_parameters
 
 from medpolicy import evaluate
@@ -132,3 +133,33 @@ def test_the_official_dtr_response_example_yields_no_mcp_210_facts(conformance: 
         conformance("dtr/QuestionnaireResponse-home-o2-questionnaireresponse.json")
     )
     assert facts_from_response(response, POLICY.facts) == {}
+
+
+def _draft(parameters: dict[str, Any]) -> dict[str, Any]:
+    out = questionnaire_package(parameters, default_registry(), evaluate, date(2026, 3, 2))
+    draft: dict[str, Any] = out["parameter"][0]["resource"]["entry"][1]["resource"]
+    QuestionnaireResponse.model_validate(draft)
+    return draft
+
+
+def test_the_draft_names_its_patient_and_ties_itself_to_the_order_and_coverage() -> None:
+    draft = _draft(package_parameters("38242"))
+    assert draft["subject"] == {"reference": "Patient/pat1"}
+    assert "author" not in draft
+    contexts = [e for e in draft["extension"] if e["url"].endswith("/qr-context")]
+    assert [e["valueReference"] for e in contexts] == [
+        {"reference": "ServiceRequest/sr1"},
+        {"reference": "Coverage/cov1"},
+    ]
+    assert contexts[0]["url"] == (
+        "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/qr-context"
+    )
+
+
+def test_the_draft_author_is_the_ordering_clinician_when_the_order_names_one() -> None:
+    parameters = package_parameters("38242")
+    order = parameters["parameter"][1]["resource"]
+    order["requester"] = {"reference": "Practitioner/dr-jones", "display": "Dr Jones"}
+    draft = _draft(parameters)
+    assert draft["author"] == {"reference": "Practitioner/dr-jones", "display": "Dr Jones"}
+    assert draft["subject"] == {"reference": "Patient/pat1"}

@@ -4,7 +4,9 @@ Input is a Parameters resource with ``coverage`` and one or more ``order`` resou
 (optionally ``questionnaire`` canonicals to narrow the choice). For each policy section
 that decides one of the ordered codes the answer carries a package Bundle with the
 section's Questionnaire first and a draft QuestionnaireResponse prefilled with what the
-order, its diagnoses and the coverage already establish.
+order, its diagnoses and the coverage already establish. The draft's subject is the
+order's patient (else the coverage's beneficiary), its author the order's requester when
+there is one, and its ``qr-context`` the order and the coverage it documents.
 """
 
 from __future__ import annotations
@@ -123,12 +125,37 @@ def _add_package(
     version = policy.version(decided.version) if decided is not None else None
     if version is None or section not in version.sections:
         return
+    draft = draft_response(
+        policy,
+        version,
+        section,
+        determination,
+        subject=_reference(getattr(order, "subject", None) or getattr(order, "patient", None))
+        or _reference(getattr(coverage, "beneficiary", None)),
+        author=_reference(getattr(order, "requester", None)),
+        context=[r for r in (_local(order), _local(coverage)) if r is not None],
+    )
     packages[url] = {
         "resourceType": "Bundle",
         "meta": {"profile": [systems.DTR_PACKAGE_BUNDLE]},
         "type": "collection",
         "entry": [
             {"fullUrl": url, "resource": build_questionnaire(policy, version, section)},
-            {"resource": draft_response(policy, version, section, determination)},
+            {"resource": draft},
         ],
     }
+
+
+def _reference(reference: Any | None) -> dict[str, Any] | None:
+    """A Reference from the request as JSON, or None when it is absent or empty."""
+    if reference is None:
+        return None
+    dumped: dict[str, Any] = reference.model_dump(mode="json", exclude_none=True)
+    return dumped or None
+
+
+def _local(resource: Any | None) -> dict[str, str] | None:
+    """``Type/id`` of a resource from the request, when it has an id."""
+    if resource is None or not resource.id:
+        return None
+    return {"reference": f"{resource.get_resource_type()}/{resource.id}"}

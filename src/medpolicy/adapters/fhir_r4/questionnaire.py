@@ -10,7 +10,7 @@ MCP-210: a second policy gets its questionnaire from its own data files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -136,12 +136,23 @@ def _enable_when(policy: Policy, guard: Guard) -> list[dict[str, Any]]:
 
 
 def draft_response(
-    policy: Policy, version: Version, section_name: str, determination: Determination
+    policy: Policy,
+    version: Version,
+    section_name: str,
+    determination: Determination,
+    *,
+    subject: dict[str, Any] | None = None,
+    author: dict[str, Any] | None = None,
+    context: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """A QuestionnaireResponse in progress, prefilled with every fact already known.
 
     Facts derived from diagnosis codes are marked as filled automatically, so the
     clinician sees them as suggestions to confirm rather than as their own answers.
+    ``subject`` (the patient) and ``author`` (who ordered) are References taken from the
+    request when it names them; each ``context`` Reference (the order, the coverage) becomes
+    a DTR ``qr-context`` extension, which is how DTR 2.0.1 ties a response to what it
+    documents.
     """
     readable = relevance(version.sections[section_name], policy.facts)
     items = []
@@ -169,6 +180,14 @@ def draft_response(
         "status": "in-progress",
         "item": items,
     }
+    if context:
+        resource["extension"] = [
+            {"url": systems.DTR_QR_CONTEXT, "valueReference": reference} for reference in context
+        ]
+    if subject:
+        resource["subject"] = subject
+    if author:
+        resource["author"] = author
     _check(QuestionnaireResponse, resource, "QuestionnaireResponse")
     return resource
 
