@@ -9,7 +9,7 @@ import pytest
 
 from medpolicy.service.cli import main
 
-from .samples import pending_request
+from .samples import adverse_request, pending_request
 from .server import Server
 
 MEMBER = "MBR-MARKER-7f3a91"
@@ -31,6 +31,13 @@ def marked_request() -> dict[str, object]:
     return request
 
 
+def marked_adverse_request() -> dict[str, object]:
+    """The marked request with cells from a new donor: a physician's case to deny."""
+    request = marked_request()
+    request["facts"] = {**adverse_request()["facts"], "donor_chimerism_percent": CHIMERISM}
+    return request
+
+
 def token(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
     assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
     return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
@@ -42,6 +49,7 @@ def test_marker_values_never_reach_the_server_log(
 ) -> None:
     provider = token(tmp_path, capsys, "--role", "provider", "--org", "acme")
     physician = token(tmp_path, capsys, "--role", "physician")
+    nurse = token(tmp_path, capsys, "--role", "nurse")
     log = tmp_path / "server.log"
     with Server(tmp_path, log, log_level="debug") as server:
         client = httpx.Client(base_url=server.url, timeout=10)
@@ -70,9 +78,45 @@ def test_marker_values_never_reach_the_server_log(
             client.get(f"/v1/cases/{case_id}", headers=physician),
             client.get("/v1/cases", headers=provider),
         ]  # fmt: skip
+        answers += deny_a_marked_case(client, provider, nurse, physician)
         client.close()
-    assert [a.status_code for a in answers] == [200, 422, 422, 422, 422, 422, 422, 200, 200]
+    assert [a.status_code for a in answers] == [
+        *(200, 422, 422, 422, 422, 422, 422, 200, 200),
+        *(422, 201, 403, 422, 200, 200, 409, 404),
+    ]
     text = log.read_text()
-    assert "POST /v1/cases HTTP/1.1" in text, "the log was not captured"
+    assert "POST /v1/cases 201" in text, "the log was not captured"
+    assert "GET /v1/cases/{case_id} 404" in text, "the access log did not name the route"
     leaked = [marker for marker in MARKERS if marker in text]
     assert leaked == []
+
+
+def deny_a_marked_case(
+    client: httpx.Client,
+    provider: dict[str, str],
+    nurse: dict[str, str],
+    physician: dict[str, str],
+) -> list[httpx.Response]:
+    """The error paths around a denial: invalid, forbidden, refused, done, too late, unknown."""
+    invalid = marked_request()
+    del invalid["service"]  # type: ignore[attr-defined]
+    answers = [client.post("/v1/cases", json={"request": invalid, "priority": "standard"},
+                           headers=provider)]  # fmt: skip
+    created = client.post(
+        "/v1/cases", json={"request": marked_adverse_request(), "priority": "expedited"},
+        headers=provider,
+    )  # fmt: skip
+    answers.append(created)
+    url = f"/v1/cases/{created.json()['id']}"
+    criterion = created.json()["determination"]["criteria"][0]["id"]
+    denial = {"decision": "deny", "rationale": RATIONALE, "criteria": [criterion]}
+    answers += [
+        client.post(f"{url}/decision", json=denial, headers=nurse),
+        client.post(f"{url}/decision", json={**denial, "rationale": "no"}, headers=physician),
+        client.post(f"{url}/decision", json=denial, headers=physician),
+        client.get(url, headers=provider),
+        client.post(f"{url}/information", json={"facts": {"donor_chimerism_percent": CHIMERISM}},
+                    headers=provider),
+        client.get(f"/v1/cases/{MEMBER}", headers=physician),
+    ]  # fmt: skip
+    return answers

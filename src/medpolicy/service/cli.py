@@ -8,11 +8,12 @@ sets ``run`` to a handler that takes the parsed arguments and returns the exit s
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from medpolicy.service.config import ServiceSettings
 
@@ -102,8 +103,32 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     app = create_app(settings)
     print(f"medpolicy: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=args.log_level,
+        log_config=log_config(args.log_level),
+        access_log=False,
+    )
     return 0
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """Uvicorn's logging set-up plus the service's own loggers on standard error.
+
+    Uvicorn's access log is replaced by ``api.access_log``, which names routes rather
+    than the paths callers typed, so that no request value reaches the log.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["medpolicy.service"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 def _token_create(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from medpolicy.service.api import errors
+from medpolicy.service.api.access_log import AccessLog
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
 from medpolicy.service.api.routes.cds_hooks import router as crd_router
 from medpolicy.service.api.routes.fhir import router as fhir_router
@@ -62,4 +63,5 @@ def create_app(
     app.include_router(fhir_router)
     app.include_router(crd_router)
     errors.install(app)
+    app.add_middleware(AccessLog)
     return app
