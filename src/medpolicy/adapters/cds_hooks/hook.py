@@ -1,11 +1,13 @@
 """A CRD hook call answered: coverage information on each draft order, and one card.
 
-The draft orders (ServiceRequests, for appointment-book the appointments' ServiceRequests
-in the prefetch are not fetched) are read with fhir.resources; each CPT or HCPCS code a
+The draft orders (ServiceRequests) are read with fhir.resources; for appointment-book the
+context Bundle holds Appointments, whose services are their ``serviceType`` codes and the
+ServiceRequests they are ``basedOn`` (see ``appointment.py``), and a ServiceRequest an
+Appointment points to is judged as part of that Appointment. Each CPT or HCPCS code a
 policy here decides is evaluated with what the order says (diagnoses in ``reasonCode``)
-and the prefetched Patient and Coverage. Every order we judged gets an ``update``
-systemAction carrying the coverage-information extension; the card says in one line what
-the clinician has to do.
+and the prefetched Patient and Coverage. Every order or appointment we judged gets an
+``update`` systemAction carrying the coverage-information extension; the card says in one
+line what the clinician has to do.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from medpolicy.adapters.cds_hooks.appointment import OrderPool, appointment_requests, based_on
 from medpolicy.adapters.cds_hooks.coverage_information import (
     coverage_information,
     invariant_problems,
@@ -33,7 +36,6 @@ from medpolicy.policy.registry import Registry
 __all__ = ["answer_hook"]
 
 Evaluate = Callable[[dict[str, Any]], Determination]
-_ORDER_TYPES = frozenset({"ServiceRequest"})
 _LINE = {
     "meets_criteria": "Prior authorization is required; what is on file meets {policy} criteria.",
     "insufficient_information": (
@@ -64,14 +66,15 @@ def answer_hook(
     patient = _prefetched(prefetch, "patient", "Patient")
     coverage, coverage_ref = _coverage(prefetch)
     actions, lines = [], []
-    for position, order in _orders(context, HOOKS[service_id]):
-        where = f"context.{HOOKS[service_id]}.entry[{position}].resource"
+    judged = _services(
+        service_id, context, prefetch=prefetch, patient=patient, coverage=coverage, today=today
+    )
+    for where, resource, requests in judged:
         extensions = []
-        for code in order_codes(order):
+        for code, request in requests:
             target = registry.target(code)
             if target is None or target.service is None:
                 continue
-            request = order_request(order, code, patient, coverage, today)
             try:
                 determination = evaluate(request)
             except RequestError as error:
@@ -92,24 +95,84 @@ def answer_hook(
             if line:
                 lines.append(f"{code}: " + line.format(policy=target.policy.id))
         if extensions:
-            updated = order.model_dump(mode="json", exclude_none=True)
+            updated = resource.model_dump(mode="json", exclude_none=True)
             updated["extension"] = [*updated.get("extension", []), *extensions]
             actions.append({"type": "update", "resource": updated})
     return {"cards": [_card(lines)] if lines else [], "systemActions": actions}
 
 
-def _orders(context: dict[str, Any], key: str) -> list[tuple[int, Any]]:
-    bundle = context.get(key)
+Judged = tuple[str, Any, list[tuple[str, dict[str, Any]]]]
+"""Where a resource was, the resource to update, and its (code, contract request) pairs."""
+
+_KINDS = {
+    "order-sign": frozenset({"ServiceRequest"}),
+    "order-select": frozenset({"ServiceRequest"}),
+    "appointment-book": frozenset({"Appointment", "ServiceRequest"}),
+}
+"""Which resources of the context Bundle each hook judges."""
+
+
+def _services(
+    service_id: str,
+    context: dict[str, Any],
+    *,
+    prefetch: dict[str, Any],
+    patient: Any | None,
+    coverage: Any | None,
+    today: date,
+) -> list[Judged]:
+    """Every order or appointment of the call with the services it asks for, in Bundle order."""
+    key = HOOKS[service_id]
+    kinds = _KINDS[service_id]
+    parsed = [
+        (position, where, url, _parse(resource, where))
+        for position, where, url, resource in _entries(context.get(key), f"context.{key}")
+        if resource["resourceType"] in kinds
+    ]
+    orders = [(url, r) for _, _, url, r in parsed if r.get_resource_type() == "ServiceRequest"]
+    pool = OrderPool([*orders, *_prefetched_orders(prefetch)])
+    judged: list[tuple[int, Judged]] = []
+    linked: set[int] = set()
+    for position, where, _url, resource in parsed:
+        if resource.get_resource_type() == "Appointment":
+            based = based_on(resource, pool)
+            linked.update(id(order) for order in based)
+            requests = appointment_requests(resource, based, patient, coverage, today)
+            judged.append((position, (where, resource, requests)))
+    for position, where, _url, resource in parsed:
+        if resource.get_resource_type() == "ServiceRequest" and id(resource) not in linked:
+            requests = [
+                (code, order_request(resource, code, patient, coverage, today))
+                for code in order_codes(resource)
+            ]
+            judged.append((position, (where, resource, requests)))
+    return [item for _, item in sorted(judged, key=lambda pair: pair[0])]
+
+
+def _entries(bundle: Any, path: str) -> list[tuple[int, str, str | None, dict[str, Any]]]:
+    """(position, where, fullUrl, resource) of each entry of a Bundle given as JSON."""
     if not isinstance(bundle, dict) or not isinstance(bundle.get("entry", []), list):
-        raise FhirInputError(f"context.{key} must be a Bundle of orders.", f"context.{key}")
+        raise FhirInputError(f"{path} must be a Bundle of orders.", path)
     found = []
     for position, entry in enumerate(bundle.get("entry", [])):
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        if isinstance(resource, dict) and kind in _ORDER_TYPES:
-            where = f"context.{key}.entry[{position}].resource"
-            found.append((position, _parse(resource, where)))
+        if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+            url = entry.get("fullUrl")
+            where = f"{path}.entry[{position}].resource"
+            found.append((position, where, url if isinstance(url, str) else None, resource))
     return found
+
+
+def _prefetched_orders(prefetch: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """The ServiceRequests of the ``serviceRequests`` prefetch, when the client sent it."""
+    bundle = prefetch.get("serviceRequests")
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        return []
+    return [
+        (url, _parse(resource, where))
+        for _, where, url, resource in _entries(bundle, "prefetch.serviceRequests")
+        if resource["resourceType"] == "ServiceRequest"
+    ]
 
 
 def _parse(resource: dict[str, Any], where: str) -> Any:

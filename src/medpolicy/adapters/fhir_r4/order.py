@@ -2,11 +2,13 @@
 
 The service code is the first CPT or HCPCS coding of ``code``, or of a CRD billing option
 extension on it; diagnoses are the ICD-10-CM codings of ``reasonCode``; the date is the
-planned occurrence, else the authoring date, else today.
+planned occurrence, else the authoring date, else today. An Appointment reads the same
+way, its ``start`` being the date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -14,18 +16,26 @@ from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.member import member_from
 from medpolicy.terminology.service_codes import is_service_code, normalize_service_code
 
-__all__ = ["as_day", "order_codes", "order_request"]
+__all__ = ["as_day", "concept_codes", "diagnoses_of", "order_codes", "order_request"]
 
 
 def order_codes(order: Any) -> list[str]:
-    """Every CPT or HCPCS code the order names, billing options included, first seen first."""
-    concept = order.code
-    if concept is None:
-        return []
-    codings = list(concept.coding or [])
-    for extension in concept.extension or []:
-        if extension.url == systems.CRD_BILLING_OPTIONS and extension.valueCodeableConcept:
-            codings.extend(extension.valueCodeableConcept.coding or [])
+    """Every CPT or HCPCS code the order names, billing options included, first seen first.
+
+    Orders without a ``code`` element (a MedicationRequest names a medication) name none.
+    """
+    concept = getattr(order, "code", None)
+    return concept_codes([concept] if concept is not None else [])
+
+
+def concept_codes(concepts: Iterable[Any]) -> list[str]:
+    """The CPT and HCPCS codes of CodeableConcepts (with CRD billing options), first seen first."""
+    codings: list[Any] = []
+    for concept in concepts:
+        codings.extend(concept.coding or [])
+        for extension in concept.extension or []:
+            if extension.url == systems.CRD_BILLING_OPTIONS and extension.valueCodeableConcept:
+                codings.extend(extension.valueCodeableConcept.coding or [])
     found: dict[str, None] = {}
     for coding in codings:
         if coding.system in systems.SERVICE_SYSTEMS and coding.code:
@@ -41,7 +51,7 @@ def order_request(
     """The contract request for one code of one order."""
     request: dict[str, Any] = {
         "service": {"code": code, "date_of_service": _when(order, today).isoformat()},
-        "diagnoses": _diagnoses(order),
+        "diagnoses": diagnoses_of(order),
     }
     member = member_from(patient, coverage)
     if member:
@@ -49,7 +59,8 @@ def order_request(
     return request
 
 
-def _diagnoses(order: Any) -> list[str]:
+def diagnoses_of(order: Any) -> list[str]:
+    """The ICD-10-CM codes of an order's (or an appointment's) ``reasonCode``."""
     codes = []
     for concept in getattr(order, "reasonCode", None) or []:
         codes += [c.code for c in concept.coding or [] if c.system == systems.ICD10CM and c.code]
@@ -59,6 +70,7 @@ def _diagnoses(order: Any) -> list[str]:
 def _when(order: Any, today: date) -> date:
     period = getattr(order, "occurrencePeriod", None)
     candidates = [
+        getattr(order, "start", None),
         getattr(order, "occurrenceDateTime", None),
         period.start if period is not None else None,
         getattr(order, "authoredOn", None),
