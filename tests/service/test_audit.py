@@ -88,6 +88,18 @@ def test_the_database_refuses_to_change_the_log(
         session.execute(text(statement))
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_refuses_to_truncate_the_log(
+    client: TestClient, headers: dict[str, dict[str, str]], database: Database
+) -> None:
+    assert not database.is_sqlite  # SQLite has no TRUNCATE; its DELETE guard is tested above
+    work_a_case(client, headers)
+    with pytest.raises(DatabaseError, match="append-only"), database.transaction() as session:
+        session.execute(text("TRUNCATE audit_log"))
+    assert len(entries(database)) >= 6
+
+
 def tamper(database: Database, statement: str) -> None:
     """Change the log the way only someone with the database owner's keys could."""
     with database.engine.begin() as connection:
@@ -105,6 +117,8 @@ def tamper(database: Database, statement: str) -> None:
         ("UPDATE audit_log SET action = 'forged' WHERE seq = 3", 3, "altered"),
         ("DELETE FROM audit_log WHERE seq = 4", 5, "missing"),
         ("UPDATE audit_log SET prev_hash = hash WHERE seq = 2", 2, "does not point"),
+        ("UPDATE audit_log SET action = 'forged' WHERE seq IN (5, 3)", 3, "altered"),
+        ("DELETE FROM audit_log WHERE seq = 1", 2, "missing"),
     ],
 )
 def test_verify_reports_the_first_broken_link(  # noqa: PLR0917 - fixtures and parameters
