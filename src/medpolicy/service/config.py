@@ -32,6 +32,10 @@ class ServiceSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    public_base_url: str | None = None
+    """The URL clients use to reach the service (e.g. behind a proxy), such as
+    ``https://payer.example/medpolicy``; CDS Hooks JWTs must name it in ``aud``. Unset, the
+    URL each request arrived on is used."""
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: the configured one, else SQLite in ``data_dir``."""

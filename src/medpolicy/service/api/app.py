@@ -58,6 +58,7 @@ def create_app(
     app.state.clock = clock
     app.state.case_desk = CaseDesk(database, clock, evaluate)
     app.state.token_desk = TokenDesk(database, clock)
+    app.state.public_base_url = settings.public_base_url
     for module in (health, determinations, cases, metrics, policies, tokens):
         app.include_router(module.router)
     app.include_router(fhir_router)

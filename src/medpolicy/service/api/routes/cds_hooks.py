@@ -3,7 +3,8 @@
 Hook and feedback calls must carry a client JWT from a trusted issuer (see
 ``adapters/cds_hooks/client_jwt.py``); discovery is public, as CDS Hooks expects. The
 trusted issuers are ``app.state.crd_trusted_issuers`` when set, else read once from
-``MEDPOLICY_CRD_TRUSTED_ISSUERS``.
+``MEDPOLICY_CRD_TRUSTED_ISSUERS``. The JWT's ``aud`` must be the service URL as the client
+knows it (``service_url``).
 
 CDS clients learn the services from discovery, so these routes stay out of the OpenAPI
 document of the ``/v1`` API.
@@ -55,12 +56,25 @@ def _verify(request: Request) -> VerifiedClient:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ClientJwtError("CDS Hooks calls must carry a signed JWT as a bearer token.")
-    audience = str(request.url.replace(query=""))
+    audience = service_url(request)
 
     def remember(issuer: str, jti: str, expires_at: datetime) -> bool:
         return remember_jti(database, issuer, jti, expires_at, clock.now())
 
     return _trusted(request).verify(token.strip(), audience=audience, remember=remember)
+
+
+def service_url(request: Request) -> str:
+    """The URL the client called, as it knows it: the configured public base URL
+    (``MEDPOLICY_PUBLIC_BASE_URL``) followed by the path under this app, else the URL the
+    request arrived on. Behind a proxy the two differ, and the client's ``aud`` names the first.
+    """
+    base = getattr(request.app.state, "public_base_url", None)
+    if not base:
+        return str(request.url.replace(query=""))
+    root = request.scope.get("root_path", "")
+    path = request.url.path.removeprefix(root) if root else request.url.path
+    return str(base).rstrip("/") + path
 
 
 async def _json(request: Request) -> Any:

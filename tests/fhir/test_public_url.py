@@ -1,0 +1,37 @@
+"""CDS Hooks ``aud``: the public base URL when one is configured (a proxy in front), else
+the URL the request arrived on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_fixtures import make_harness
+from fastapi.testclient import TestClient
+
+PUBLIC = "https://payer.example/crd"
+PATH = "/cds-services/order-sign"
+BODY = {"hook": "order-sign", "context": {"draftOrders": {"entry": []}}}
+
+
+def _status(folder: Path, audience: str) -> int:
+    harness = make_harness(folder)
+    with TestClient(harness.app, raise_server_exceptions=False) as client:
+        response = client.post(PATH, json=BODY, headers=harness.hook_headers(audience))
+    return response.status_code
+
+
+def test_behind_a_proxy_the_audience_is_the_public_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEDPOLICY_PUBLIC_BASE_URL", PUBLIC + "/")
+    assert _status(tmp_path / "a", PUBLIC + PATH) == 200
+    assert _status(tmp_path / "b", "http://testserver" + PATH) == 401
+
+
+def test_without_a_public_url_the_audience_is_the_request_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MEDPOLICY_PUBLIC_BASE_URL", raising=False)
+    assert _status(tmp_path / "a", "http://testserver" + PATH) == 200
+    assert _status(tmp_path / "b", PUBLIC + PATH) == 401
