@@ -1,19 +1,44 @@
-"""The role matrix: every endpoint, every role, with and without a token."""
+"""The role matrix: every endpoint, every role, with and without a token.
+
+The CDS Hooks routes take no case-service token at all: an EHR signs a client JWT for each
+call. Their rows say so (``CDS_CLIENT``): every role's bearer token is refused with 401, a
+signed client JWT is accepted. The FHIR routes take bearer tokens and refuse in an
+OperationOutcome instead of the ``/v1`` error body.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
+from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
+
+from medpolicy.adapters.cds_hooks import TrustedIssuers
 
 from .conftest import ROLES
 from .samples import adverse_request, pending_request
 
 PUBLIC = "public"
+CDS_CLIENT = "cds client JWT"
+CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
+EHR = "https://ehr.example"
+EHR_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 CLINICAL = {"provider", "nurse", "physician"}
 REVIEWERS = {"nurse", "physician"}
 DENIAL = {"rationale": "The cells would come from a new donor.", "criteria": ["dli.2"]}
+FEEDBACK = {"feedback": [{"card": "c1", "outcome": "accepted", "outcomeTimestamp": "2026-03-02"}]}
+
+
+def example(name: str) -> Any:
+    """An official Da Vinci example from ../shared/conformance."""
+    return json.loads((CONFORMANCE / name).read_text(encoding="utf-8"))
+
 
 # (method, route path, variant) -> (roles allowed, body)
 MATRIX: dict[tuple[str, str, str], tuple[set[str] | str, Any]] = {
@@ -42,6 +67,21 @@ MATRIX: dict[tuple[str, str, str], tuple[set[str] | str, Any]] = {
     ("POST", "/v1/tokens", ""): ({"admin"}, {"role": "nurse"}),
     ("GET", "/v1/tokens", ""): ({"admin"}, None),
     ("DELETE", "/v1/tokens/{token_id}", ""): ({"admin"}, None),
+    ("POST", "/fhir/Claim/$submit", ""): (
+        {"provider"},
+        example("pas/Bundle-ReferralAuthorizationBundleExample.json"),
+    ),
+    ("POST", "/fhir/Claim/$inquire", ""): (
+        CLINICAL,
+        example("pas/Bundle-ReferralAuthorizationBundleExample.json"),
+    ),
+    ("POST", "/fhir/Questionnaire/$questionnaire-package", ""): (
+        CLINICAL,
+        example("dtr/Parameters-QuestionnairePackageInputParamsExample.json"),
+    ),
+    ("GET", "/cds-services", ""): (PUBLIC, None),
+    ("POST", "/cds-services/{service_id}", ""): (CDS_CLIENT, example("crd/CRDServiceRequest.json")),
+    ("POST", "/cds-services/{service_id}/feedback", ""): (CDS_CLIENT, FEEDBACK),
 }
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -53,7 +93,25 @@ def test_the_matrix_covers_every_endpoint(client: TestClient) -> None:
 
 
 def fill(path: str, case_id: str) -> str:
-    return path.format(case_id=case_id, policy_id="MCP-210", token_id="no-such-token")
+    return path.format(
+        case_id=case_id, policy_id="MCP-210", token_id="no-such-token", service_id="order-sign"
+    )
+
+
+def refusal(response: Any) -> tuple[str, str | None]:
+    """(code, field) of a refusal: the ``/v1`` error body or a FHIR OperationOutcome."""
+    body = response.json()
+    if body.get("resourceType") == "OperationOutcome":
+        issue = body["issue"][0]
+        return issue["code"], (issue.get("expression") or [None])[0]
+    return body["error"]["code"], body["error"]["field"]
+
+
+def client_jwt(client: TestClient, url: str) -> dict[str, str]:
+    """Trust a test EHR on this app and sign a fresh client JWT for a call to ``url``."""
+    client.app.state.crd_trusted_issuers = TrustedIssuers({EHR: EHR_KEY.public_key()})  # type: ignore[attr-defined]
+    claims = {"iss": EHR, "aud": url, "exp": int(time.time()) + 300, "jti": str(uuid.uuid4())}
+    return {"Authorization": "Bearer " + jwt.encode(claims, EHR_KEY, algorithm="RS384")}
 
 
 @pytest.mark.parametrize(("method", "path", "variant"), list(MATRIX))
@@ -72,12 +130,19 @@ def test_each_role_gets_exactly_what_the_matrix_allows(
             headers=headers["provider"],
         ).json()
         response = client.request(method, fill(path, case["id"]), json=body, headers=headers[role])
-        if allowed == PUBLIC or role in allowed:
+        if allowed == CDS_CLIENT:
+            assert response.status_code == 401, (role, response.text)
+            assert refusal(response) == ("login", "Authorization")
+        elif allowed == PUBLIC or role in allowed:
             assert response.status_code not in {401, 403}, (role, response.text)
             assert response.status_code < 500, (role, response.text)
         else:
             assert response.status_code == 403, (role, response.text)
-            assert response.json()["error"]["code"] == "role_not_allowed"
+            assert refusal(response)[0] in {"role_not_allowed", "forbidden"}
+    if allowed == CDS_CLIENT:
+        url = "http://testserver" + fill(path, "")
+        response = client.request(method, url, json=body, headers=client_jwt(client, url))
+        assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(("method", "path", "variant"), list(MATRIX))
@@ -90,7 +155,7 @@ def test_without_a_token_only_public_pages_answer(
         assert response.status_code == 200
     else:
         assert response.status_code == 401
-        assert response.json()["error"]["field"] == "Authorization"
+        assert refusal(response)[1] == "Authorization"
 
 
 def test_a_revoked_or_unknown_token_is_refused(

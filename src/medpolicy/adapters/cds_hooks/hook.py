@@ -18,7 +18,6 @@ from datetime import date
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
 
 from medpolicy.adapters.cds_hooks.appointment import OrderPool, appointment_requests, based_on
 from medpolicy.adapters.cds_hooks.coverage_information import (
@@ -27,7 +26,7 @@ from medpolicy.adapters.cds_hooks.coverage_information import (
 )
 from medpolicy.adapters.cds_hooks.discovery import HOOKS
 from medpolicy.adapters.fhir_r4 import systems
-from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, from_validation_error
+from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.order import order_codes, order_request
 from medpolicy.domain import Determination
 from medpolicy.errors import RequestError
@@ -176,11 +175,7 @@ def _prefetched_orders(prefetch: dict[str, Any]) -> list[tuple[str | None, Any]]
 
 
 def _parse(resource: dict[str, Any], where: str) -> Any:
-    model = get_fhir_model_class(resource["resourceType"])
-    try:
-        return model.model_validate(resource)
-    except ValidationError as error:
-        raise from_validation_error(where, error) from None
+    return parse_resource(get_fhir_model_class(resource["resourceType"]), resource, where)
 
 
 def _prefetched(prefetch: dict[str, Any], key: str, kind: str) -> Any | None:

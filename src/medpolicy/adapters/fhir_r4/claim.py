@@ -20,12 +20,11 @@ from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
-from pydantic import ValidationError
 
 from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
 from medpolicy.adapters.fhir_r4.member import member_from
-from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, from_validation_error
+from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.order import as_day
 from medpolicy.adapters.fhir_r4.questionnaire import facts_from_response
 from medpolicy.policy.registry import Registry
@@ -130,10 +129,7 @@ def parse_pas_bundle(data: Any, registry: Registry) -> PasRequest:
 def _parse_bundle(data: Any) -> Any:
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise FhirInputError("The request body must be a FHIR Bundle resource.", "Bundle")
-    try:
-        return Bundle.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error("Bundle", error) from None
+    return parse_resource(Bundle, data, "Bundle")
 
 
 def claim_key(claim: Any) -> str:

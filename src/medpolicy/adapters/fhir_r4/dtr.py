@@ -16,13 +16,12 @@ from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.parameters import Parameters
-from pydantic import ValidationError
 
 from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.operation_outcome import (
     FhirInputError,
     from_request_error,
-    from_validation_error,
+    parse_resource,
 )
 from medpolicy.adapters.fhir_r4.order import order_codes, order_request
 from medpolicy.adapters.fhir_r4.questionnaire import build_questionnaire, draft_response
@@ -84,10 +83,7 @@ def questionnaire_package(
 def _parse(data: Any) -> Any:
     if not isinstance(data, dict) or data.get("resourceType") != "Parameters":
         raise FhirInputError("The request body must be a FHIR Parameters resource.", "Parameters")
-    try:
-        return Parameters.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error("Parameters", error) from None
+    return parse_resource(Parameters, data, "Parameters")
 
 
 def _resource(parameters: Any, name: str) -> Any | None:

@@ -11,11 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from medpolicy.errors import RequestError
 
-__all__ = ["FhirInputError", "from_validation_error", "operation_outcome", "path_of"]
+__all__ = [
+    "FhirInputError",
+    "from_validation_error",
+    "operation_outcome",
+    "parse_resource",
+    "path_of",
+]
 
 
 class FhirInputError(Exception):
@@ -64,6 +71,57 @@ def from_validation_error(root: str, error: ValidationError) -> FhirInputError:
     return FhirInputError(
         f"{expression} is not valid FHIR R4: {first['msg']}.", expression, code="structure"
     )
+
+
+def parse_resource(model: Any, data: Any, root: str) -> Any:
+    """``data`` read as ``model`` by fhir.resources; any refusal names the element.
+
+    fhir.resources reports most problems as a ValidationError, but an unknown or non-string
+    ``resourceType`` inside a Bundle or Parameters escapes as KeyError or TypeError; those
+    are found again here and named too, rather than becoming a server error.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(root, error) from None
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+        where = _unknown_resource_type(data, root) or root
+        raise FhirInputError(
+            f"{where} is not valid FHIR R4: it names a resource type R4 does not define, "
+            "or holds a value of the wrong kind.",
+            where,
+            code="structure",
+        ) from None
+
+
+def _unknown_resource_type(node: Any, path: str, depth: int = 0) -> str | None:
+    """The first ``resourceType`` under ``node`` that is not a FHIR R4 resource type."""
+    if depth > 64:
+        return None
+    if isinstance(node, dict):
+        kind = node.get("resourceType")
+        if "resourceType" in node and not _known(kind):
+            return f"{path}.resourceType"
+        for key, child in node.items():
+            found = _unknown_resource_type(child, f"{path}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found = _unknown_resource_type(child, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
+def _known(kind: Any) -> bool:
+    if not isinstance(kind, str) or not kind.isalpha():
+        return False
+    try:
+        get_fhir_model_class(kind)
+    except (ValueError, KeyError, AttributeError, ImportError):
+        return False
+    return True
 
 
 def from_request_error(error: RequestError, expression: str) -> FhirInputError:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 
 from medpolicy.adapters.fhir_r4 import systems
-from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, from_validation_error
+from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.relevance import Guard, relevance
 from medpolicy.domain import Determination
 from medpolicy.policy.model import FactDef, Policy, Version
@@ -211,10 +211,7 @@ def parse_response(data: Any, where: str = "QuestionnaireResponse") -> Questionn
     """A QuestionnaireResponse checked by fhir.resources; errors name the element."""
     if not isinstance(data, dict) or data.get("resourceType") != "QuestionnaireResponse":
         raise FhirInputError(f"{where} must be a QuestionnaireResponse resource.", where)
-    try:
-        return QuestionnaireResponse.model_validate(data)
-    except ValidationError as error:
-        raise from_validation_error(where, error) from None
+    return cast(QuestionnaireResponse, parse_resource(QuestionnaireResponse, data, where))
 
 
 def facts_from_response(

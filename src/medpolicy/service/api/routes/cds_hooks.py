@@ -6,18 +6,19 @@ trusted issuers are ``app.state.crd_trusted_issuers`` when set, else read once f
 ``MEDPOLICY_CRD_TRUSTED_ISSUERS``. The JWT's ``aud`` must be the service URL as the client
 knows it (``service_url``).
 
-CDS clients learn the services from discovery, so these routes stay out of the OpenAPI
-document of the ``/v1`` API.
+The OpenAPI document describes the routes (shapes in ``fhir_api/openapi.py``) with their
+own security scheme, ``CdsClientJwt``: a client JWT, not a case-service token.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from medpolicy.adapters.cds_hooks import (
     HOOKS,
@@ -32,9 +33,33 @@ from medpolicy.policy.registry import default_registry
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.db.database import Database
+from medpolicy.service.fhir_api.openapi import (
+    CDS_DISCOVERY,
+    CDS_FEEDBACK,
+    CDS_HOOK_REQUEST,
+    CDS_HOOK_RESPONSE,
+    cds_responses,
+    request_body,
+)
 from medpolicy.service.fhir_api.store import remember_jti, store_feedback
 
-router = APIRouter(prefix="/cds-services", tags=["cds-hooks"], include_in_schema=False)
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+client_jwt = HTTPBearer(
+    scheme_name="CdsClientJwt",
+    bearerFormat="JWT",
+    auto_error=False,
+    description="A JWT the EHR signs for each call (RS384 or ES384) with a key of a trusted "
+    "issuer (MEDPOLICY_CRD_TRUSTED_ISSUERS); aud is the service URL, jti is never reused.",
+)
+ClientJwt = Annotated[HTTPAuthorizationCredentials | None, Security(client_jwt)]
+ServiceId = Annotated[
+    str,
+    Path(
+        description="The CDS service, named after its hook (see discovery); any other is a 404.",
+        json_schema_extra={"enum": list(HOOKS)},
+    ),
+]
+"""Documents the client JWT in OpenAPI; ``_verify`` checks it."""
 
 
 def _refuse(status: int, code: str, message: str, where: str | None) -> JSONResponse:
@@ -80,18 +105,36 @@ def service_url(request: Request) -> str:
 async def _json(request: Request) -> Any:
     try:
         return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
-@router.get("")
+@router.get(
+    "",
+    summary="CDS Hooks discovery: the CRD services offered",
+    description="One service per hook (order-sign, order-select, appointment-book), each with "
+    "its prefetch templates. Public, as CDS Hooks expects.",
+    responses=cds_responses(CDS_DISCOVERY, "The discovery document.", ()),
+)
 def services() -> dict[str, Any]:
     """CDS Hooks discovery: order-sign, order-select and appointment-book."""
     return discovery()
 
 
-@router.post("/{service_id}")
-async def call(service_id: str, request: Request) -> JSONResponse:
+@router.post(
+    "/{service_id}",
+    summary="CRD hook call: coverage requirements of draft orders or appointments",
+    description="For each draft ServiceRequest (order-sign, order-select) or Appointment "
+    "(appointment-book) whose CPT or HCPCS code a policy here decides: a systemAction adding "
+    "CRD coverage-information, and a card saying in one line what the clinician must do.",
+    openapi_extra=request_body(CDS_HOOK_REQUEST, "A CDS Hooks request for this service's hook."),
+    responses=cds_responses(
+        CDS_HOOK_RESPONSE,
+        "Cards and systemActions (both empty when nothing applies).",
+        (400, 401, 404),
+    ),
+)
+async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) -> JSONResponse:
     """One hook call: coverage information on the draft orders, and a card."""
     if service_id not in HOOKS:
         return _refuse(404, "not-found", f"There is no CDS service {service_id!r}.", "id")
@@ -113,8 +156,14 @@ async def call(service_id: str, request: Request) -> JSONResponse:
     return JSONResponse(answer)
 
 
-@router.post("/{service_id}/feedback")
-async def feedback(service_id: str, request: Request) -> JSONResponse:
+@router.post(
+    "/{service_id}/feedback",
+    summary="CDS Hooks feedback: what became of our cards",
+    description="Stored as received, with the calling issuer.",
+    openapi_extra=request_body(CDS_FEEDBACK, "CDS Hooks feedback for cards of this service."),
+    responses=cds_responses({"type": "object"}, "Accepted (an empty object).", (400, 401, 404)),
+)
+async def feedback(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) -> JSONResponse:
     """Feedback about our cards, stored as received."""
     if service_id not in HOOKS:
         return _refuse(404, "not-found", f"There is no CDS service {service_id!r}.", "id")

@@ -2,21 +2,20 @@
 ``Questionnaire/$questionnaire-package``.
 
 Bodies are FHIR JSON; every refusal is an OperationOutcome naming the element at fault,
-with 401/403 for tokens and roles (the case service's bearer tokens), 404 for what is not
-on file, 409 for a closed case and 422 for content we cannot use.
-
-The routes are left out of the OpenAPI document: FHIR clients learn them from the Da Vinci
-guides, and the ``/v1`` schema stays the case service's own contract.
+with 401/403 for tokens and roles (the case service's bearer tokens, checked before the
+body is read), 404 for what is not on file, 409 for a closed case and 422 for content we
+cannot use. The OpenAPI document describes them with the shapes of ``fhir_api/openapi.py``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from medpolicy.adapters.fhir_r4 import (
     FhirInputError,
@@ -27,14 +26,24 @@ from medpolicy.adapters.fhir_r4 import (
 from medpolicy.adapters.fhir_r4.operation_outcome import from_request_error
 from medpolicy.errors import RequestError
 from medpolicy.policy.registry import default_registry
+from medpolicy.service.api.deps import bearer
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.errors import ServiceError
+from medpolicy.service.fhir_api.openapi import (
+    FHIR_PARAMETERS,
+    PAS_BUNDLE,
+    fhir_responses,
+    request_body,
+)
 from medpolicy.service.fhir_api.pas_desk import PasDesk
+from medpolicy.service.permissions import Action, require
 from medpolicy.service.principal import Principal
 from medpolicy.service.tokens import TokenDesk
 
-router = APIRouter(prefix="/fhir", tags=["fhir"], include_in_schema=False)
+router = APIRouter(prefix="/fhir", tags=["fhir"])
+BearerToken = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+"""Documents the bearer token in OpenAPI; ``_caller`` checks it and answers in FHIR."""
 FHIR_JSON = "application/fhir+json"
 _SERVICE_ISSUE = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}
 
@@ -59,7 +68,7 @@ def _refusal(error: Exception) -> JSONResponse:
 async def _body(request: Request) -> Any:
     try:
         return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise FhirInputError(
             "The body is not JSON.", "body", code="structure", status=400
         ) from None
@@ -98,31 +107,64 @@ async def _guarded(work: Callable[[], Any]) -> JSONResponse:
         return _refusal(error)
 
 
-@router.post("/Claim/$submit")
-async def submit(request: Request) -> JSONResponse:
+async def _authenticated_body(request: Request, action: Action) -> tuple[Principal, Any]:
+    """The caller and its role first, then the body: a caller who may not do ``action``
+    learns nothing about what the body would have got."""
+    principal = _caller(request)
+    require(principal, action)
+    return principal, await _body(request)
+
+
+@router.post(
+    "/Claim/$submit",
+    summary="PAS Claim/$submit: request prior authorization",
+    description="A PAS request Bundle in (Claim first); each Claim item becomes a case of "
+    "the case service. A Claim Update (related.claim) adds information to the earlier "
+    "Claim's cases, withdraws the case of an item carrying infoCancelled and opens a case "
+    "for an item marked infoChanged=added. Providers only.",
+    openapi_extra=request_body(PAS_BUNDLE, "A PAS request Bundle or Claim Update Bundle."),
+    responses=fhir_responses(
+        PAS_BUNDLE,
+        "A PAS response Bundle: ClaimResponse first, one item per Claim item with its review "
+        "action (A1 certified, A3 not certified, A4 pended, C cancelled) and case number.",
+        (400, 401, 403, 404, 409, 422),
+    ),
+)
+async def submit(request: Request, _token: BearerToken = None) -> JSONResponse:
     """A PAS request Bundle in, a PAS response Bundle (ClaimResponse first) out."""
     try:
-        body = await _body(request)
-    except FhirInputError as error:
+        principal, body = await _authenticated_body(request, Action.SUBMIT_CASE)
+    except (FhirInputError, ServiceError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
-        pas, answers = _pas(request).submit(_caller(request), body)
+        pas, answers = _pas(request).submit(principal, body)
         return pas_response_bundle(pas, answers, _now(request))
 
     return await _guarded(work)
 
 
-@router.post("/Claim/$inquire")
-async def inquire(request: Request) -> JSONResponse:
+@router.post(
+    "/Claim/$inquire",
+    summary="PAS Claim/$inquire: where a prior authorization stands",
+    description="A PAS inquiry Bundle naming the Claim (the original or any update of it); "
+    "the current answer of each item's case. Providers, nurses and physicians.",
+    openapi_extra=request_body(PAS_BUNDLE, "A PAS inquiry Bundle (Claim first)."),
+    responses=fhir_responses(
+        FHIR_PARAMETERS,
+        "Parameters with one responseBundle: a PAS response Bundle with each case's answer.",
+        (400, 401, 403, 404, 422),
+    ),
+)
+async def inquire(request: Request, _token: BearerToken = None) -> JSONResponse:
     """A PAS inquiry Bundle in; the cases' current answers in a response Bundle."""
     try:
-        body = await _body(request)
-    except FhirInputError as error:
+        principal, body = await _authenticated_body(request, Action.READ_CASE)
+    except (FhirInputError, ServiceError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
-        pas, answers = _pas(request).inquire(_caller(request), body)
+        pas, answers = _pas(request).inquire(principal, body)
         bundle = pas_response_bundle(pas, answers, _now(request))
         return {
             "resourceType": "Parameters",
@@ -132,16 +174,30 @@ async def inquire(request: Request) -> JSONResponse:
     return await _guarded(work)
 
 
-@router.post("/Questionnaire/$questionnaire-package")
-async def package(request: Request) -> JSONResponse:
+@router.post(
+    "/Questionnaire/$questionnaire-package",
+    summary="DTR Questionnaire/$questionnaire-package: the questions a policy needs answered",
+    description="Parameters with a coverage and one or more orders in; for each policy "
+    "section that decides an ordered CPT or HCPCS code, a package Bundle with the "
+    "Questionnaire and a draft QuestionnaireResponse prefilled with what is already known. "
+    "Providers, nurses and physicians.",
+    openapi_extra=request_body(
+        FHIR_PARAMETERS, "DTR input Parameters: coverage, order (repeating), questionnaire."
+    ),
+    responses=fhir_responses(
+        FHIR_PARAMETERS,
+        "Parameters with one PackageBundle per questionnaire (Questionnaire first).",
+        (400, 401, 403, 404, 422),
+    ),
+)
+async def package(request: Request, _token: BearerToken = None) -> JSONResponse:
     """DTR: the questionnaires (and prefilled drafts) for the ordered services."""
     try:
-        body = await _body(request)
-    except FhirInputError as error:
+        _caller_checked, body = await _authenticated_body(request, Action.EVALUATE)
+    except (FhirInputError, ServiceError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
-        _caller(request)
         desk: CaseDesk = request.app.state.case_desk
         return questionnaire_package(body, default_registry(), desk.evaluate, _now(request).date())
 
