@@ -293,11 +293,6 @@ class CaseDesk:
         require(principal, Action.EVALUATE)
         return self.evaluate(request).to_dict()
 
-    def determine(self, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
-        """The engine's determination of a request, storing nothing and opening no case."""
-        require(principal, Action.EVALUATE)
-        return self.evaluate(request).to_dict()
-
     def read(self, principal: Principal, *, case_id: str) -> CaseRecord:
         """A case with its history; the read is audited."""
         require(principal, Action.READ_CASE)
