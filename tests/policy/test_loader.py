@@ -120,7 +120,7 @@ def test_bad_policy_data_names_the_file_and_path(
     assert where in str(caught.value)
 
 
-def test_a_second_policy_needs_only_data(tmp_path: Path) -> None:
+def _demo_policy(tmp_path: Path, criterion: str) -> Engine:
     folder = tmp_path / "policies" / "demo-1"
     (folder / "versions").mkdir(parents=True)
     (folder / "policy.yaml").write_text(
@@ -164,14 +164,23 @@ sections:
     title: Home oxygen
     citation: Demo policy, section 1
     criteria:
+"""
+        + criterion
+    )
+    return Engine(Registry.from_directory(tmp_path / "policies"))
+
+
+def test_a_second_policy_needs_only_data(tmp_path: Path) -> None:
+    engine = _demo_policy(
+        tmp_path,
+        """
       - id: o.1
         text: Resting saturation is 88 percent or less.
         citation: Demo policy, criterion 1
         fact: saturation_percent
         le: 88
-"""
+""",
     )
-    engine = Engine(Registry.from_directory(tmp_path / "policies"))
     base = {"service": {"code": "E1390", "date_of_service": "2026-05-01"}}
     assert (
         evaluate({**base, "facts": {"saturation_percent": 88}}, engine).outcome == "meets_criteria"
@@ -182,3 +191,32 @@ sections:
     )
     pending = evaluate(base, engine)
     assert [m.fact for m in pending.missing] == ["saturation_percent"]
+
+
+def test_numbers_are_classed_correctly_between_any_thresholds(tmp_path: Path) -> None:
+    """Every accepted number lands in a class whose verdict is the tree's own answer."""
+    engine = _demo_policy(
+        tmp_path,
+        """
+      - id: o.1
+        text: Saturation is low, or in a narrow band.
+        citation: Demo policy, criterion 1
+        any:
+          - fact: saturation_percent
+            le: 88
+          - all:
+              - fact: saturation_percent
+                gt: 95.5
+              - fact: saturation_percent
+                lt: 95.5000001
+          - fact: saturation_percent
+            ge: 99.99
+""",
+    )
+    base = {"service": {"code": "E1390", "date_of_service": "2026-05-01"}}
+    values = [0, 87.999, 88, 88.0001, 95.5, 95.50000005, 95.5000001, 99.98, 99.99, 100]
+    values += [i / 7 for i in range(701)]
+    for value in values:
+        expected = value <= 88 or 95.5 < value < 95.5000001 or value >= 99.99
+        outcome = evaluate({**base, "facts": {"saturation_percent": value}}, engine).outcome
+        assert outcome == ("meets_criteria" if expected else "does_not_meet_criteria"), value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status, Verdict
@@ -29,7 +29,6 @@ __all__ = ["Pattern", "SectionProgram"]
 
 Pattern = tuple[int | None, ...]
 _MAX_CACHED = 200_000
-_STEP = 1e-6
 
 
 class SectionProgram:
@@ -68,20 +67,10 @@ class SectionProgram:
             return (True, False)
         if fact.type == "enum":
             return fact.values
-        candidates: set[float] = set()
-        for bound in (fact.minimum, fact.maximum):
-            if bound is not None:
-                candidates.add(bound)
-        for condition in conditions:
-            c = float(condition.operand)
-            candidates.update((c - _STEP, c, c + _STEP))
-        if not candidates:
-            candidates.add(0.0)
+        candidates = _representatives(fact, [float(c.operand) for c in conditions])
         classes: dict[tuple[bool, ...], int] = {}
         values: list[float] = []
-        for value in sorted(candidates):
-            if not fact.accepts(value):
-                continue
+        for value in candidates:
             signature = tuple(c.test(value) for c in conditions)
             if signature not in classes:
                 classes[signature] = len(values)
@@ -274,6 +263,21 @@ class SectionProgram:
                 )
             )
         return tuple(out)
+
+
+def _representatives(fact: FactDef, thresholds: list[float]) -> list[float]:
+    """One number from every interval the thresholds cut the fact's range into.
+
+    The thresholds themselves, the midpoints between neighbours, and a point beyond each
+    end (the range's bound when there is one) cover every interval and every boundary, so
+    any accepted value falls in a class that has a representative.
+    """
+    cuts = sorted(set(thresholds))
+    low = fact.minimum if fact.minimum is not None else (cuts[0] - 1 if cuts else 0.0)
+    high = fact.maximum if fact.maximum is not None else (cuts[-1] + 1 if cuts else 0.0)
+    points = {low, high, *cuts}
+    points.update((a + b) / 2 for a, b in pairwise(cuts))
+    return sorted(v for v in points if fact.accepts(v))
 
 
 def _outcome(
