@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from medpolicy.domain import (
@@ -29,6 +30,15 @@ from medpolicy.terminology.icd10cm import display, lookup
 __all__ = ["Engine"]
 
 _CACHE_LIMIT = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """Why no section decides a service code on a date: it goes elsewhere."""
+
+    description: str | None
+    why: str
+    section: str | None = None
 
 
 @dataclass(slots=True)
@@ -66,6 +76,7 @@ class Engine:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._compiled: dict[tuple[str, str, str], _Compiled] = {}
+        self._routes: dict[tuple[str, date], _Compiled | _Route] = {}
         self._code_warnings: dict[tuple[str, ...], tuple[Warning, ...]] = {}
 
     def compiled(self, policy: Policy, version: Version, section: Section) -> _Compiled:
@@ -109,61 +120,68 @@ class Engine:
         )
 
     def determine(self, request: CoverageRequest) -> Determination:
-        target = self.registry.target(request.service_code)
         code_warnings = self._diagnosis_warnings(request.diagnoses)
+        resolved = self._resolve(request.service_code, request.date_of_service)
+        if isinstance(resolved, _Route):
+            return _routed(request, resolved, code_warnings)
+        policy = resolved.program.policy
+        known, values, conflicts = merge(policy, request.facts or {}, request.diagnoses)
+        line = request.member.line_of_business if request.member else None
+        basis = policy.coverage_basis.for_line(line)
+        program = resolved.program
+        verdict = program.verdict(program.pattern(values), basis)
+        warnings = code_warnings + conflicts + resolved.caution_warnings(values)
+        return Determination(
+            request_id=request.request_id,
+            policy=resolved.policy_ref,
+            service=resolved.service_ref,
+            coverage_basis=basis,
+            verdict=verdict,
+            warnings=warnings + resolved.fixed_warnings if resolved.fixed_warnings else warnings,
+            facts=known,
+            policy_json=resolved.policy_json,
+            service_json=resolved.service_json,
+        )
+
+    def _resolve(self, code: str, day: date) -> _Compiled | _Route:
+        """Which compiled section decides ``code`` on ``day``, or why none does (cached)."""
+        key = (code, day)
+        found = self._routes.get(key)
+        if found is None:
+            found = self._find(code, day)
+            if len(self._routes) < _CACHE_LIMIT:
+                self._routes[key] = found
+        return found
+
+    def _find(self, code: str, day: date) -> _Compiled | _Route:
+        target = self.registry.target(code)
         if target is None:
-            return _routed(
-                request,
-                None,
-                "no policy here addresses it; route the request to the policy that covers it.",
-                code_warnings,
-            )
+            why = "no policy here addresses it; route the request to the policy that covers it."
+            return _Route(None, why)
         policy = target.policy
         if target.out_of_scope is not None:
             scope = target.out_of_scope
-            return _routed(
-                request,
-                scope.description,
-                f"{scope.reason} ({scope.citation})",
-                code_warnings,
-            )
+            return _Route(scope.description, f"{scope.reason} ({scope.citation})")
         service = target.service
         assert service is not None
-        version = policy.version_on(request.date_of_service)
+        version = policy.version_on(day)
         if version is None:
             first = policy.versions[0]
             why = (
-                f"no version of {policy.id} was in effect on {request.date_of_service} "
+                f"no version of {policy.id} was in effect on {day} "
                 f"(its first version took effect on {first.effective_from})."
             )
-            return _routed(request, service.description, why, code_warnings, service.section)
+            return _Route(service.description, why, service.section)
         section = version.sections.get(service.section)
         if section is None:
             later = [v.id for v in policy.versions if service.section in v.sections]
             why = (
-                f"{explain.version_label(policy, version)}, in effect on "
-                f"{request.date_of_service}, has no criteria for this service"
+                f"{explain.version_label(policy, version)}, in effect on {day}, has no "
+                "criteria for this service"
                 + (f"; criteria for it begin with version {later[0]}." if later else ".")
             )
-            return _routed(request, service.description, why, code_warnings, service.section)
-        compiled = self.compiled(policy, version, section)
-        program = compiled.program
-        known, values, conflicts = merge(policy, request.facts or {}, request.diagnoses)
-        line = request.member.line_of_business if request.member else None
-        basis = policy.coverage_basis.for_line(line)
-        verdict = program.verdict(program.pattern(values), basis)
-        warnings = code_warnings + conflicts + compiled.caution_warnings(values)
-        return Determination(
-            request_id=request.request_id,
-            policy=compiled.policy_ref,
-            service=compiled.service_ref,
-            coverage_basis=basis,
-            verdict=verdict,
-            warnings=warnings + compiled.fixed_warnings if compiled.fixed_warnings else warnings,
-            facts=known,
-            policy_json=compiled.policy_json,
-            service_json=compiled.service_json,
-        )
+            return _Route(service.description, why, service.section)
+        return self.compiled(policy, version, section)
 
     def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Warning, ...]:
         if not codes:
@@ -189,11 +207,7 @@ class Engine:
 
 
 def _routed(
-    request: CoverageRequest,
-    description: str | None,
-    why: str,
-    warnings: tuple[Warning, ...],
-    section: str | None = None,
+    request: CoverageRequest, route: _Route, warnings: tuple[Warning, ...]
 ) -> Determination:
     facts = {
         name: stated_evidence(value)
@@ -203,12 +217,12 @@ def _routed(
     return Determination(
         request_id=request.request_id,
         policy=None,
-        service=ServiceRef(request.service_code, section, description),
+        service=ServiceRef(request.service_code, route.section, route.description),
         coverage_basis=None,
         verdict=Verdict(
             Outcome.NOT_ADDRESSED,
             NextStep.ROUTE_ELSEWHERE,
-            explain.not_addressed(request.service_code, why),
+            explain.not_addressed(request.service_code, route.why),
             (),
             (),
             (),
