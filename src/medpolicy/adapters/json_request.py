@@ -41,6 +41,7 @@ _CACHE_LIMIT = 65536
 _known_service_codes: dict[str, str] = {}
 _known_dates: dict[str, date] = {}
 _known_diagnoses: dict[str, str] = {}
+_known_states: dict[str, str] = {}
 _ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
 
 
@@ -119,14 +120,24 @@ def _member(value: Any) -> Member | None:
         raise _bad(
             "member.line_of_business", line, "one of " + ", ".join(map(repr, LINES_OF_BUSINESS))
         )
-    state = value.get("state")
-    if state is not None and not (isinstance(state, str) and _STATE.fullmatch(state.upper())):
-        raise _bad("member.state", state, "a two-letter state code such as 'OH'")
     return Member(
         id=_text(value, "id", "member.id"),
         line_of_business=line,
-        state=state.upper() if isinstance(state, str) else None,
+        state=_state(value.get("state")),
     )
+
+
+def _state(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    state = _known_states.get(raw) if isinstance(raw, str) else None
+    if state is None:
+        if not (isinstance(raw, str) and _STATE.fullmatch(raw.upper())):
+            raise _bad("member.state", raw, "a two-letter state code such as 'OH'")
+        state = raw.upper()
+        if len(_known_states) < _CACHE_LIMIT:
+            _known_states[raw] = state
+    return state
 
 
 def _service(value: Any) -> tuple[str, date]:
@@ -228,25 +239,27 @@ class _FactChecker:
         seen = self.seen
         for name, fact_value in value.items():
             try:
-                key = (name, fact_value.__class__, fact_value)
-                facts[name] = seen[key]
-                continue
+                checked = seen[(name, fact_value.__class__, fact_value)]
             except (KeyError, TypeError):
-                pass
-            fact = self.dictionary.get(name)
-            if fact is None:
-                raise _bad(
-                    f"facts.{name}",
-                    fact_value,
-                    self.accepted_ids,
-                    "is not a fact of this policy",
-                    "unknown_fact",
-                )
-            checked = None if fact_value is None else _fact_value(fact, fact_value)
-            if len(seen) < _SEEN_LIMIT:
-                seen[(name, fact_value.__class__, fact_value)] = checked
-            facts[name] = checked
-        return {name: v for name, v in facts.items() if v is not None}
+                checked = self._first_time(name, fact_value)
+            if checked is not None:
+                facts[name] = checked
+        return facts
+
+    def _first_time(self, name: str, value: Any) -> Any:
+        fact = self.dictionary.get(name)
+        if fact is None:
+            raise _bad(
+                f"facts.{name}",
+                value,
+                self.accepted_ids,
+                "is not a fact of this policy",
+                "unknown_fact",
+            )
+        checked = None if value is None else _fact_value(fact, value)
+        if len(self.seen) < _SEEN_LIMIT:
+            self.seen[(name, value.__class__, value)] = checked
+        return checked
 
 
 _SEEN_LIMIT = 65536
@@ -264,9 +277,7 @@ def _checker(dictionary: Mapping[str, FactDef]) -> _FactChecker:
 def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
     if value is None:
         return {}
-    target = registry.target(code)
-    dictionary = target.policy.facts if target is not None else registry.all_facts
-    return _checker(dictionary).check(value)
+    return _checker(registry.facts_for(code)).check(value)
 
 
 def _fact_value(fact: FactDef, value: Any) -> Any:

@@ -8,6 +8,7 @@ source checkout. A code claimed by two policies is an error, not a coin toss.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,7 @@ class Registry:
         for policy in policies:
             merged.update(policy.facts)
         self.all_facts = merged
+        self._dictionaries: dict[str, Mapping[str, FactDef]] = {}
 
     def _claim(self, code: str, target: CodeTarget) -> None:
         earlier = self._codes.get(code)
@@ -66,6 +68,17 @@ class Registry:
             if scope.matches(code):
                 return CodeTarget(policy, out_of_scope=scope)
         return None
+
+    def facts_for(self, code: str) -> Mapping[str, FactDef]:
+        """The data dictionary that a request for ``code`` (normalized) is checked against:
+        its policy's, or every policy's together when no policy names the code."""
+        found = self._dictionaries.get(code)
+        if found is None:
+            target = self.target(code)
+            found = target.policy.facts if target is not None else self.all_facts
+            if len(self._dictionaries) < 65536:
+                self._dictionaries[code] = found
+        return found
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> Registry:
