@@ -225,7 +225,11 @@ class Determination:
         policy = self.policy_json or json.dumps(self.policy.to_dict() if self.policy else None)
         service = self.service_json or json.dumps(self.service.to_dict())
         warnings = ", ".join(_warning_json(w) for w in self.warnings)
-        facts = ", ".join(_fact_json(name, ev) for name, ev in self.facts.items())
+        try:
+            prefixes = _name_prefixes
+            facts = ", ".join([prefixes[name] + ev.json for name, ev in self.facts.items()])
+        except KeyError:
+            facts = ", ".join([_fact_json(name, ev) for name, ev in self.facts.items()])
         request_id = "null" if self.request_id is None else _encode(self.request_id)
         basis = "null" if self.coverage_basis is None else _encode(self.coverage_basis)
         return (

@@ -34,11 +34,36 @@ _CACHE_LIMIT = 65536
 
 @dataclass(frozen=True, slots=True)
 class _Route:
-    """Why no section decides a service code on a date: it goes elsewhere."""
+    """Why no section decides a service code on a date: the shared parts of the answer
+    that sends the request elsewhere."""
 
-    description: str | None
-    why: str
-    section: str | None = None
+    service: ServiceRef
+    verdict: Verdict
+    service_json: str
+
+    @classmethod
+    def build(
+        cls, code: str, description: str | None, why: str, section: str | None = None
+    ) -> _Route:
+        service = ServiceRef(code, section, description)
+        verdict = Verdict(
+            Outcome.NOT_ADDRESSED,
+            NextStep.ROUTE_ELSEWHERE,
+            explain.not_addressed(code, why),
+            (),
+            (),
+            (),
+        )
+        verdict = Verdict(
+            verdict.outcome,
+            verdict.next_step,
+            verdict.reasons,
+            (),
+            (),
+            (),
+            json_fragment=verdict.fragment(),
+        )
+        return cls(service, verdict, json.dumps(service.to_dict(), ensure_ascii=False))
 
 
 @dataclass(slots=True)
@@ -157,11 +182,11 @@ class Engine:
         target = self.registry.target(code)
         if target is None:
             why = "no policy here addresses it; route the request to the policy that covers it."
-            return _Route(None, why)
+            return _Route.build(code, None, why)
         policy = target.policy
         if target.out_of_scope is not None:
             scope = target.out_of_scope
-            return _Route(scope.description, f"{scope.reason} ({scope.citation})")
+            return _Route.build(code, scope.description, f"{scope.reason} ({scope.citation})")
         service = target.service
         assert service is not None
         version = policy.version_on(day)
@@ -171,7 +196,7 @@ class Engine:
                 f"no version of {policy.id} was in effect on {day} "
                 f"(its first version took effect on {first.effective_from})."
             )
-            return _Route(service.description, why, service.section)
+            return _Route.build(code, service.description, why, service.section)
         section = version.sections.get(service.section)
         if section is None:
             later = [v.id for v in policy.versions if service.section in v.sections]
@@ -180,7 +205,7 @@ class Engine:
                 "criteria for this service"
                 + (f"; criteria for it begin with version {later[0]}." if later else ".")
             )
-            return _Route(service.description, why, service.section)
+            return _Route.build(code, service.description, why, service.section)
         return self.compiled(policy, version, section)
 
     def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Warning, ...]:
@@ -217,16 +242,11 @@ def _routed(
     return Determination(
         request_id=request.request_id,
         policy=None,
-        service=ServiceRef(request.service_code, route.section, route.description),
+        service=route.service,
         coverage_basis=None,
-        verdict=Verdict(
-            Outcome.NOT_ADDRESSED,
-            NextStep.ROUTE_ELSEWHERE,
-            explain.not_addressed(request.service_code, route.why),
-            (),
-            (),
-            (),
-        ),
+        verdict=route.verdict,
         warnings=warnings,
         facts=facts,
+        policy_json="null",
+        service_json=route.service_json,
     )
