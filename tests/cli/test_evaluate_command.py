@@ -168,3 +168,51 @@ def test_hostile_input_gets_a_clear_error_and_never_a_traceback(payload: bytes) 
     assert b"Traceback" not in done.stdout
     for line in done.stdout.splitlines():
         assert "error" in json.loads(line)
+
+
+def test_piped_requests_are_answered_one_by_one_before_input_ends() -> None:
+    """An integration writes a request and waits for its answer on the same pipe."""
+    with subprocess.Popen(
+        [*MEDPOLICY, "evaluate", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        for request_id in ("P1", "P2"):
+            process.stdin.write(json.dumps({**GOOD, "request_id": request_id}) + "\n")
+            process.stdin.flush()
+            answer = json.loads(process.stdout.readline())
+            assert answer["request_id"] == request_id
+            assert answer["outcome"] == "meets_criteria"
+        process.stdin.close()
+        process.wait(timeout=30)
+    assert process.returncode == 0
+
+
+def test_a_utf8_byte_order_mark_and_windows_line_ends_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    lines = [json.dumps({**GOOD, "request_id": f"W{i}"}) for i in range(3)]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    done = run("evaluate", str(path))
+    assert done.returncode == 0
+    assert [json.loads(line)["request_id"] for line in done.stdout.splitlines()] == [
+        "W0",
+        "W1",
+        "W2",
+    ]
+
+
+def test_a_line_that_is_not_utf8_is_reported_and_the_rest_decided() -> None:
+    payload = (
+        json.dumps(GOOD).encode() + b"\n" + b'{"request_id": "\xff"}\n' + json.dumps(GOOD).encode()
+    )
+    done = subprocess.run(
+        [*MEDPOLICY, "evaluate", "-"], input=payload, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("outcome") for o in out] == ["meets_criteria", None, "meets_criteria"]
+    assert "line 2 is not UTF-8" in out[1]["error"]["message"]

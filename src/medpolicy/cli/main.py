@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from medpolicy.adapters.json_request import request_id_of
 from medpolicy.adapters.text import render_text
 from medpolicy.api import default_engine, evaluate
+from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
 from medpolicy.errors import MedpolicyError, PolicyError, RequestError
 
 __all__ = ["main"]
@@ -93,59 +94,25 @@ def _register_service_commands(commands: Any) -> None:
     register(commands)
 
 
-def _read(path: str) -> str:
-    name = "standard input" if path == "-" else path
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise MedpolicyError(f"cannot read {name}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise MedpolicyError(
-            f"cannot read {name}: byte {exc.start} is not UTF-8 text; requests must be UTF-8 JSON"
-        ) from None
-
-
-def _documents(text: str) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, parsed JSON or an exception) for one object or JSON Lines."""
-    stripped = text.strip()
-    if not stripped:
-        return
-    try:
-        whole = json.loads(stripped)
-    except (ValueError, RecursionError):
-        whole = None
-    else:
-        if isinstance(whole, dict):
-            yield 1, whole
-            return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, json.loads(line)
-        except ValueError as exc:
-            yield number, exc
-        except RecursionError:
-            yield number, ValueError("nested too deeply")
-
-
 def _evaluate(args: argparse.Namespace) -> int:
-    text = _read(args.file)
+    stream = open_input(args.file)
+    try:
+        return _decide_all(stream, as_text=args.format == "text")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
     default_engine()
     out: TextIO = sys.stdout
+    batch = 1 if is_interactive(stream) else 512
     invalid = False
     buffer: list[str] = []
-    as_text = args.format == "text"
-    for number, document in _documents(text):
-        if isinstance(document, ValueError):
+    for _, document in documents(stream):
+        if isinstance(document, BadLine):
             invalid = True
-            buffer.append(
-                _error_line(
-                    None, "invalid_json", None, f"line {number}: not valid JSON ({document})"
-                )
-            )
+            buffer.append(_error_line(None, "invalid_json", None, document.message))
         else:
             try:
                 result = evaluate(document)
@@ -158,8 +125,9 @@ def _evaluate(args: argparse.Namespace) -> int:
                 )
             else:
                 buffer.append(render_text(result) if as_text else result.to_json())
-        if len(buffer) >= 512:
+        if len(buffer) >= batch:
             out.write("\n".join(buffer) + "\n")
+            out.flush()
             buffer.clear()
     if buffer:
         out.write("\n".join(buffer) + "\n")
