@@ -67,7 +67,7 @@ def documents(stream: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
         break
     for raw in lines:
         number += 1
-        if raw.strip():
+        if not raw.isspace():
             yield number, _parse(raw, number)
 
 
