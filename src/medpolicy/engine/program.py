@@ -15,8 +15,9 @@ on that fact's value. Facts under a branch already decided never qualify.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import pairwise, product
+from operator import itemgetter
 from typing import Any
 
 from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status, Verdict
@@ -57,6 +58,8 @@ class SectionProgram:
         self._node_positions = tuple(
             tuple(self.position[f] for f in node.facts()) for node in self.nodes
         )
+        self._node_reads = tuple(frozenset(node.facts()) for node in self.nodes)
+        self._node_keys = tuple(_subpattern(positions) for positions in self._node_positions)
         self._judged: dict[tuple[int, Pattern], tuple[CriterionResult, str]] = {}
         self._verdicts: dict[tuple[str, Pattern], Verdict] = {}
         self._composed: dict[tuple[Any, ...], Verdict] = {}
@@ -111,10 +114,10 @@ class SectionProgram:
 
     def _judge(self, index: int, pattern: Pattern) -> tuple[CriterionResult, str]:
         """A top-level node's checklist line and its JSON; it depends only on its own facts."""
-        positions = self._node_positions[index]
-        key = (index, tuple(pattern[p] for p in positions))
+        key = (index, self._node_keys[index](pattern))
         found = self._judged.get(key)
         if found is None:
+            positions = self._node_positions[index]
             values = {
                 self.facts[p]: self.domains[p][pattern[p]]  # type: ignore[index]
                 for p in positions
@@ -186,10 +189,10 @@ class SectionProgram:
         next_step = NEXT_STEP[outcome]
         fragment = (
             f'"outcome": "{outcome.value}", "next_step": "{next_step.value}", '
-            f'"reasons": {json.dumps(list(reasons), ensure_ascii=False)}, '
+            f'"reasons": [{", ".join(_cached_json(r, r) for r in reasons)}], '
             f'"criteria": [{", ".join(text for _, text in judged[:split])}], '
             f'"exclusions": [{", ".join(text for _, text in judged[split:])}], '
-            f'"missing": {json.dumps([m.to_dict() for m in missing], ensure_ascii=False)}'
+            f'"missing": [{", ".join(_cached_json(m, m.to_dict()) for m in missing)}]'
         )
         return Verdict(
             outcome, next_step, reasons, criteria, exclusions, missing, json_fragment=fragment
@@ -249,8 +252,8 @@ class SectionProgram:
             fact = self.policy.facts[fact_id]
             undecided = tuple(
                 result.id
-                for node, result in zip(self.nodes, results, strict=True)
-                if result.status is Status.UNKNOWN and fact_id in node.facts()
+                for reads, result in zip(self._node_reads, results, strict=True)
+                if result.status is Status.UNKNOWN and fact_id in reads
             )
             out.append(
                 MissingFact(
@@ -263,6 +266,25 @@ class SectionProgram:
                 )
             )
         return tuple(out)
+
+
+def _subpattern(positions: tuple[int, ...]) -> Callable[[Pattern], Any]:
+    """A fast function picking a node's own facts out of a pattern, as a hashable key
+    (every node reads at least one fact: the loader refuses a node without a test)."""
+    return itemgetter(*positions)
+
+
+_json_cache: dict[Any, str] = {}
+
+
+def _cached_json(key: Any, value: Any) -> str:
+    """JSON of a reason sentence or a missing-fact entry; they recur across verdicts."""
+    found = _json_cache.get(key)
+    if found is None:
+        found = json.dumps(value, ensure_ascii=False)
+        if len(_json_cache) < _MAX_CACHED:
+            _json_cache[key] = found
+    return found
 
 
 def _representatives(fact: FactDef, thresholds: list[float]) -> list[float]:
