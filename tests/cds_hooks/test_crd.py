@@ -10,6 +10,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from medpolicy import evaluate
 from medpolicy.adapters.cds_hooks import answer_hook, discovery, invariant_problems
+from medpolicy.adapters.cds_hooks.coverage_information import coverage_information
 from medpolicy.policy.registry import default_registry
 
 TODAY = date(2026, 3, 2)
@@ -103,3 +104,20 @@ def test_invariants_want_a_reason_for_a_documentation_purpose_or_an_indeterminat
         ]
     }
     assert invariant_problems(explained) == []
+
+
+def test_a_service_no_criteria_cover_on_that_date_is_indeterminate_with_its_reason() -> None:
+    routed = evaluate({"service": {"code": "38243", "date_of_service": "2025-08-12"}})
+    assert routed.outcome == "not_addressed"
+    extension = coverage_information(
+        routed, code="38243", coverage_ref=None, questionnaire="urn:q", today=TODAY
+    )
+    assert invariant_problems(extension) == []
+    parts = {
+        p["url"]: next(v for k, v in p.items() if k.startswith("value"))
+        for p in extension["extension"]
+    }
+    assert parts["covered"] == "indeterminate"
+    assert parts["pa-needed"] == "indeterminate"
+    assert "questionnaire" not in parts
+    assert "2025-08-13" in parts["reason"]["text"]

@@ -6,8 +6,9 @@
   ``conditional``, info-needed says clinical information is missing, and the section's
   questionnaire is referenced so DTR can collect it.
 - adverse outcomes: authorization needed with clinical documentation; a physician decides.
-- ``not_addressed``: no assertion about PA from this policy (covered per the plan, with the
-  reason that the policy does not address the service).
+- ``not_addressed`` (a policy's service on a date its criteria do not cover): covered and
+  pa-needed are ``indeterminate`` with the routing reason; "covered, no authorization" would
+  let a clinician presume what another policy may require.
 
 The invariants we can check ourselves are checked before a response leaves
 (``invariant_problems``).
@@ -29,7 +30,7 @@ _ASSERTIONS: dict[str, tuple[str, str, str | None]] = {
     "insufficient_information": ("conditional", "conditional", "conditional"),
     "does_not_meet_criteria": ("covered", "auth-needed", "clinical"),
     "experimental_investigational": ("covered", "auth-needed", "clinical"),
-    "not_addressed": ("covered", "no-auth", None),
+    "not_addressed": ("indeterminate", "indeterminate", None),
 }
 
 
