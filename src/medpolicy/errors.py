@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MedpolicyError", "PolicyError", "RequestError"]
+__all__ = ["MedpolicyError", "PolicyError", "RequestError", "error_body"]
 
 _GIVEN_LIMIT = 80
 
@@ -41,6 +41,11 @@ def describe_given(value: Any) -> str:
     if len(text) > _GIVEN_LIMIT:
         text = text[: _GIVEN_LIMIT - 3] + "..."
     return text.replace("\n", " ")
+
+
+def error_body(code: str, field: str | None, message: str, accepted: str | None) -> dict[str, Any]:
+    """The one shape every refusal takes on the wire, from the CLI to the HTTP API."""
+    return {"code": code, "field": field, "message": message, "accepted": accepted}
 
 
 class MedpolicyError(Exception):
@@ -78,12 +83,7 @@ class RequestError(MedpolicyError):
 
     def to_dict(self) -> dict[str, Any]:
         """The error as the contract's ``error`` object."""
-        return {
-            "code": self.code,
-            "field": self.field,
-            "message": self.message,
-            "accepted": self.accepted,
-        }
+        return error_body(self.code, self.field, self.message, self.accepted)
 
 
 class PolicyError(MedpolicyError):

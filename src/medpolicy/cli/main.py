@@ -17,7 +17,7 @@ from medpolicy.adapters.json_request import request_id_of
 from medpolicy.adapters.text import render_text
 from medpolicy.api import default_engine, evaluate
 from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
-from medpolicy.errors import MedpolicyError, PolicyError, RequestError
+from medpolicy.errors import MedpolicyError, PolicyError, RequestError, error_body
 
 __all__ = ["main"]
 
@@ -138,7 +138,7 @@ def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
 def _error_line(
     request_id: str | None, code: str, field: str | None, message: str, accepted: str | None = None
 ) -> str:
-    error = {"code": code, "field": field, "message": message, "accepted": accepted}
+    error = error_body(code, field, message, accepted)
     return json.dumps({"request_id": request_id, "error": error}, ensure_ascii=False)
 
 

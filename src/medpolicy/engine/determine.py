@@ -4,7 +4,7 @@ establish the facts, and take the verdict the section program computes for them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -54,15 +54,7 @@ class _Route:
             (),
             (),
         )
-        verdict = Verdict(
-            verdict.outcome,
-            verdict.next_step,
-            verdict.reasons,
-            (),
-            (),
-            (),
-            json_fragment=verdict.fragment(),
-        )
+        verdict = replace(verdict, json_fragment=verdict.fragment())
         return cls(service, verdict, json.dumps(service.to_dict(), ensure_ascii=False))
 
 
@@ -112,9 +104,6 @@ class Engine:
             found = self._compile(policy, version, section)
             self._compiled[key] = found
         return found
-
-    def program(self, policy: Policy, version: Version, section: Section) -> SectionProgram:
-        return self.compiled(policy, version, section).program
 
     @staticmethod
     def _compile(policy: Policy, version: Version, section: Section) -> _Compiled:

@@ -15,7 +15,7 @@ from medpolicy.domain import FactEvidence, Warning
 from medpolicy.policy.model import Policy
 from medpolicy.terminology.icd10cm import display
 
-__all__ = ["derive", "merge", "stated_evidence"]
+__all__ = ["merge", "stated_evidence"]
 
 
 @lru_cache(maxsize=32768)
@@ -34,11 +34,6 @@ def _derive_cached(policy: Policy, codes: tuple[str, ...]) -> tuple[tuple[str, F
             value = derivation.rules[best[0]].value
             found.append((derivation.fact, FactEvidence(value, f"ICD-10-CM {display(best[1])}")))
     return tuple(found)
-
-
-def derive(policy: Policy, codes: tuple[str, ...]) -> dict[str, FactEvidence]:
-    """Facts the codes establish under the policy's derivation rules, with their source."""
-    return dict(_derive_cached(policy, codes)) if codes else {}
 
 
 _STATED: dict[tuple[type, Any], FactEvidence] = {}

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from medpolicy.errors import error_body
+
 
 class ServiceError(Exception):
     """Base of the service's own errors."""
@@ -32,12 +34,7 @@ class ServiceError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """The error as the API answers it (inside ``{"error": ...}``)."""
-        return {
-            "code": self.code,
-            "field": self.field,
-            "message": self.message,
-            "accepted": self.accepted,
-        }
+        return error_body(self.code, self.field, self.message, self.accepted)
 
 
 class UnauthorizedError(ServiceError):

@@ -36,10 +36,6 @@ class DiagnosisCode:
     billable: bool
 
     @property
-    def dotted(self) -> str:
-        return display(self.code)
-
-    @property
     def description(self) -> str:
         return description(self.code)
 
