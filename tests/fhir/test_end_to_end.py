@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import Harness, make_harness
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
-from pas_payloads import (
+
+from medpolicy.adapters.fhir_r4 import response_bundle_problems
+
+from .app_fixtures import Harness, make_harness
+from .pas_payloads import (
     MEETS,
     answers,
     coverage,
@@ -19,8 +22,6 @@ from pas_payloads import (
     patient,
     service_request,
 )
-
-from medpolicy.adapters.fhir_r4 import response_bundle_problems
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_fixtures import Harness, make_harness
 from fastapi.testclient import TestClient
-from pas_payloads import pas_bundle
+
+from .app_fixtures import Harness, make_harness
+from .pas_payloads import pas_bundle
 
 
 @pytest.fixture

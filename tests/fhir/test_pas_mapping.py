@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
-from pas_payloads import MEETS, answers, pas_bundle
 
 from medpolicy import evaluate
 from medpolicy.adapters.fhir_r4 import (
@@ -18,6 +17,8 @@ from medpolicy.adapters.fhir_r4 import (
     response_bundle_problems,
 )
 from medpolicy.policy.registry import default_registry
+
+from .pas_payloads import MEETS, answers, pas_bundle
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

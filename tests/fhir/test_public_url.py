@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_fixtures import make_harness
 from fastapi.testclient import TestClient
+
+from .app_fixtures import make_harness
 
 PUBLIC = "https://payer.example/crd"
 PATH = "/cds-services/order-sign"

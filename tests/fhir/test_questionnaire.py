@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from pas_payloads import answers, package_parameters
 
 from medpolicy import evaluate
 from medpolicy.adapters.fhir_r4 import (
@@ -19,6 +18,8 @@ from medpolicy.adapters.fhir_r4 import (
     questionnaire_package,
 )
 from medpolicy.policy.registry import default_registry
+
+from .pas_payloads import answers, package_parameters
 
 POLICY = default_registry().policies[0]
 CURRENT = POLICY.version_on(date(2026, 3, 2))

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from medpolicy.domain import CoverageRequest
+from medpolicy.engine import Engine
+from medpolicy.policy import default_registry
 from medpolicy.service.api.app import create_app
 from medpolicy.service.clock import FixedClock
 from medpolicy.service.db.database import Database
@@ -20,13 +23,17 @@ from .samples import dli_request
 SECRET = "M-SECRET-0042"
 
 
-def exploding_engine(request: dict[str, Any]) -> Any:
-    raise RuntimeError(f"engine broke on member {request['member']['id']}")
+class ExplodingEngine(Engine):
+    """An engine that fails on every request, naming the member as a careless one might."""
+
+    def determine(self, request: CoverageRequest) -> Any:
+        member = request.member.id if request.member else None
+        raise RuntimeError(f"engine broke on member {member}")
 
 
 @pytest.fixture
 def broken_client(database: Database, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(database=database, clock=clock, evaluate=exploding_engine)
+    app = create_app(database=database, clock=clock, engine=ExplodingEngine(default_registry()))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

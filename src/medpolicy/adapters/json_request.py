@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from medpolicy.domain import CoverageRequest, Member
+from medpolicy.domain import CoverageRequest, LineOfBusiness, Member
 from medpolicy.errors import RequestError, describe_given
-from medpolicy.policy.loader import LINES_OF_BUSINESS
 from medpolicy.policy.model import FactDef
 from medpolicy.policy.registry import Registry
 from medpolicy.terminology.icd10cm import lookup, normalize
@@ -42,6 +41,8 @@ _known_service_codes: dict[str, str] = {}
 _known_dates: dict[str, date] = {}
 _known_diagnoses: dict[str, str] = {}
 _known_states: dict[str, str] = {}
+_LINES = {line.value: line for line in LineOfBusiness}
+_LINES_ACCEPTED = "one of " + ", ".join(repr(line.value) for line in LineOfBusiness)
 _ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
 
 
@@ -115,11 +116,10 @@ def _member(value: Any) -> Member | None:
                 "is not a field of member",
                 "unknown_field",
             )
-    line = value.get("line_of_business")
-    if line is not None and line not in LINES_OF_BUSINESS:
-        raise _bad(
-            "member.line_of_business", line, "one of " + ", ".join(map(repr, LINES_OF_BUSINESS))
-        )
+    raw = value.get("line_of_business")
+    line = _LINES.get(raw) if isinstance(raw, str) else None
+    if raw is not None and line is None:
+        raise _bad("member.line_of_business", raw, _LINES_ACCEPTED)
     return Member(
         id=_text(value, "id", "member.id"),
         line_of_business=line,

@@ -11,13 +11,15 @@ from medpolicy.domain.determination import (
     Warning,
 )
 from medpolicy.domain.request import CoverageRequest, Member
-from medpolicy.domain.status import NextStep, Outcome, Status
+from medpolicy.domain.status import CaseStatus, LineOfBusiness, NextStep, Outcome, Status
 
 __all__ = [
+    "CaseStatus",
     "CoverageRequest",
     "CriterionResult",
     "Determination",
     "FactEvidence",
+    "LineOfBusiness",
     "Member",
     "MissingFact",
     "NextStep",

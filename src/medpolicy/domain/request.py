@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from medpolicy.domain.status import LineOfBusiness
+
 __all__ = ["CoverageRequest", "FactValue", "Member"]
 
 FactValue = str | bool | float | int
@@ -16,7 +18,7 @@ class Member:
     """The member the service is for. ``id`` is health information: never log it."""
 
     id: str | None = None
-    line_of_business: str | None = None
+    line_of_business: LineOfBusiness | None = None
     state: str | None = None
 
 

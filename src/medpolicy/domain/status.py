@@ -1,4 +1,5 @@
-"""Criterion statuses (three-valued, plus not applicable) and outcomes.
+"""Criterion statuses (three-valued, plus not applicable), outcomes, next steps, case
+statuses and lines of business: every named state and value, defined once.
 
 A criterion about a fact nobody has reported is neither met nor failed: it is unknown,
 and an unknown must never slip into a ``False`` (or a ``True``) by accident. ``Status``
@@ -11,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NoReturn
 
-__all__ = ["NEXT_STEP", "NextStep", "Outcome", "Status"]
+__all__ = ["NEXT_STEP", "CaseStatus", "LineOfBusiness", "NextStep", "Outcome", "Status"]
 
 
 class Status(StrEnum):
@@ -53,3 +54,29 @@ NEXT_STEP: dict[Outcome, NextStep] = {
     Outcome.INSUFFICIENT_INFORMATION: NextStep.REQUEST_INFORMATION,
     Outcome.MEETS_CRITERIA: NextStep.APPROVE,
 }
+
+
+class CaseStatus(StrEnum):
+    """Where a prior-authorization case stands (the service's queue, PAS review actions).
+
+    Open: ``pending_information`` (waiting for the provider), ``in_review`` (a reviewer's
+    queue), ``routed`` (another policy decides it). Closed: the three decisions, and
+    ``withdrawn`` at the provider's request, which is not a decision.
+    """
+
+    APPROVED = "approved"
+    PENDING_INFORMATION = "pending_information"
+    IN_REVIEW = "in_review"
+    ROUTED = "routed"
+    DENIED = "denied"
+    PARTIALLY_APPROVED = "partially_approved"
+    WITHDRAWN = "withdrawn"
+
+
+class LineOfBusiness(StrEnum):
+    """The member's kind of coverage; a policy's coverage basis may differ by it."""
+
+    MEDICAID = "medicaid"
+    MEDICARE = "medicare"
+    MARKETPLACE = "marketplace"
+    COMMERCIAL = "commercial"

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from medpolicy.domain import LineOfBusiness
 from medpolicy.errors import PolicyError, describe_given
 from medpolicy.policy import schema
 from medpolicy.policy.model import (
@@ -39,9 +40,9 @@ from medpolicy.policy.model import (
     Version,
 )
 
-__all__ = ["LINES_OF_BUSINESS", "load_policy"]
+__all__ = ["load_policy"]
 
-LINES_OF_BUSINESS = ("medicaid", "medicare", "marketplace", "commercial")
+_LINES_OF_BUSINESS = tuple(line.value for line in LineOfBusiness)
 _OPERATORS = ("equals", "in_", "lt", "le", "gt", "ge")
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -159,9 +160,9 @@ def load_policy(directory: Path | str) -> Policy:
 
 def _coverage_basis(spec: schema.CoverageBasisSpec, file: str) -> CoverageBasis:
     for line in spec.by_line_of_business:
-        if line not in LINES_OF_BUSINESS:
+        if line not in _LINES_OF_BUSINESS:
             raise PolicyError(
-                f"unknown line of business {line!r}; accepted: {', '.join(LINES_OF_BUSINESS)}",
+                f"unknown line of business {line!r}; accepted: {', '.join(_LINES_OF_BUSINESS)}",
                 file=file,
                 path=f"coverage_basis.by_line_of_business.{line}",
             )

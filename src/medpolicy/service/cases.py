@@ -1,4 +1,4 @@
-"""The case workflow: submit, add information, decide, extend, read and list.
+"""The case workflow: submit, add information, decide, extend, withdraw, read and list.
 
 A provider's submission is decided by the engine at once and stored with the engine's
 determination; the outcome sets the status (``meets_criteria`` is approved on the spot,
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from medpolicy import Determination
+from medpolicy.domain import CaseStatus, Determination, Outcome
 from medpolicy.service import audit, deadlines
 from medpolicy.service.clock import Clock
 from medpolicy.service.db import repositories as repo
@@ -32,23 +32,20 @@ from medpolicy.service.principal import Principal
 
 Evaluator = Callable[[dict[str, Any]], Determination]
 
-STATUS_BY_OUTCOME = {
-    "meets_criteria": "approved",
-    "insufficient_information": "pending_information",
-    "experimental_investigational": "in_review",
-    "does_not_meet_criteria": "in_review",
-    "not_addressed": "routed",
+STATUS_BY_OUTCOME: dict[str, CaseStatus] = {
+    Outcome.MEETS_CRITERIA: CaseStatus.APPROVED,
+    Outcome.INSUFFICIENT_INFORMATION: CaseStatus.PENDING_INFORMATION,
+    Outcome.EXPERIMENTAL_INVESTIGATIONAL: CaseStatus.IN_REVIEW,
+    Outcome.DOES_NOT_MEET_CRITERIA: CaseStatus.IN_REVIEW,
+    Outcome.NOT_ADDRESSED: CaseStatus.ROUTED,
 }
-OPEN_STATUSES = ("pending_information", "in_review", "routed")
-FINAL_STATUSES = ("approved", "denied", "partially_approved")
-WITHDRAWN = "withdrawn"
-"""Closed at the provider's request (see ``fhir_api/withdrawal.py``); not a decision."""
-CLOSED_STATUSES = (*FINAL_STATUSES, WITHDRAWN)
-ALL_STATUSES = OPEN_STATUSES + CLOSED_STATUSES
+OPEN_STATUSES = (CaseStatus.PENDING_INFORMATION, CaseStatus.IN_REVIEW, CaseStatus.ROUTED)
+FINAL_STATUSES = (CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.PARTIALLY_APPROVED)
+CLOSED_STATUSES = (*FINAL_STATUSES, CaseStatus.WITHDRAWN)
 DECISION_STATUS = {
-    "approve": "approved",
-    "deny": "denied",
-    "partially_approve": "partially_approved",
+    "approve": CaseStatus.APPROVED,
+    "deny": CaseStatus.DENIED,
+    "partially_approve": CaseStatus.PARTIALLY_APPROVED,
 }
 DECISION_ACTION = {
     "approve": Action.APPROVE,
@@ -163,7 +160,7 @@ class CaseDesk:
             outcome=determination.outcome,
             received_at=now,
             due_at=deadlines.due_at(now, priority),
-            decided_at=now if status == "approved" else None,
+            decided_at=now if status is CaseStatus.APPROVED else None,
             version=1,
             submitted_by=principal.token_id,
             idempotency_key=idempotency_key,
@@ -203,7 +200,7 @@ class CaseDesk:
             case.version += 1
             case.outcome = determination.outcome
             case.status = STATUS_BY_OUTCOME[determination.outcome]
-            case.decided_at = now if case.status == "approved" else None
+            case.decided_at = now if case.status == CaseStatus.APPROVED else None
             version = _version(
                 case=case,
                 kind="information",
@@ -287,6 +284,43 @@ class CaseDesk:
             self._audit(session, principal, "case.extension", [case.id])
             session.flush()
             return _load(session, case)
+
+    def withdraw(self, principal: Principal, *, case_id: str, reason: str) -> CaseRecord:
+        """Close an open case at its submitter's request (a PAS item with ``infoCancelled``).
+
+        ``withdrawn`` is not a decision: it counts in no decision metric. A ``withdrawal``
+        event records who withdrew it, from which status and why. A decided case cannot be
+        withdrawn (409); withdrawing a withdrawn case again changes nothing, so a resubmitted
+        update is answered the same way.
+        """
+        require(principal, Action.WITHDRAW_CASE)
+        with self.database.transaction() as session:
+            case = self._visible_case(session, principal, case_id, for_update=True)
+            if case.status == CaseStatus.WITHDRAWN:
+                self._audit(session, principal, "case.replay", [case.id])
+                return _load(session, case)
+            if case.status in FINAL_STATUSES:
+                raise ConflictError(
+                    "case_closed",
+                    f"Case {case.id} is already {case.status}; a decided case cannot be withdrawn.",
+                    field="case_id",
+                    accepted="a case whose status is " + ", ".join(OPEN_STATUSES),
+                )
+            detail = {"reason": reason, "previous_status": case.status}
+            case.status = CaseStatus.WITHDRAWN
+            session.add(_event(case, "withdrawal", principal, detail, self.clock.now()))
+            self._audit(session, principal, "case.withdrawal", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def find_submitted(self, principal: Principal, *, idempotency_key: str) -> str | None:
+        """The id of the case the caller's organization submitted under this key, if any
+        (a PAS item's key: the Claim's identifier and the item's sequence)."""
+        with self.database.transaction() as session:
+            case = repo.find_by_idempotency_key(
+                session, org=principal.org or "", key=idempotency_key
+            )
+            return None if case is None else case.id
 
     def determine(self, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
         """The engine's determination of a request, storing nothing and opening no case."""

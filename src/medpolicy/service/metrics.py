@@ -13,6 +13,7 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
+from medpolicy.domain import CaseStatus
 from medpolicy.service.db import repositories as repo
 from medpolicy.service.db.database import Database
 from medpolicy.service.db.models import Case
@@ -80,9 +81,9 @@ def report(
 
 def figures(cases: list[Case]) -> dict[str, Any]:
     """Counts, shares and times to decision for one priority."""
-    approved = [c for c in cases if c.status == "approved"]
-    partial = [c for c in cases if c.status == "partially_approved"]
-    denied = [c for c in cases if c.status == "denied"] + partial
+    approved = [c for c in cases if c.status == CaseStatus.APPROVED]
+    partial = [c for c in cases if c.status == CaseStatus.PARTIALLY_APPROVED]
+    denied = [c for c in cases if c.status == CaseStatus.DENIED] + partial
     extended = [c for c in approved if c.extended_at is not None]
     hours = [_hours(c) for c in cases]
     return {

@@ -18,6 +18,7 @@ class Action(StrEnum):
 
     EVALUATE = "evaluate"
     SUBMIT_CASE = "submit_case"
+    WITHDRAW_CASE = "withdraw_case"
     ADD_INFORMATION = "add_information"
     APPROVE = "approve"
     DENY = "deny"
@@ -34,6 +35,7 @@ _P, _N, _D, _A = Role.PROVIDER, Role.NURSE, Role.PHYSICIAN, Role.ADMIN
 ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EVALUATE: frozenset({_P, _N, _D}),
     Action.SUBMIT_CASE: frozenset({_P}),
+    Action.WITHDRAW_CASE: frozenset({_P}),
     Action.ADD_INFORMATION: frozenset({_P, _N, _D}),
     Action.APPROVE: frozenset({_N, _D}),
     Action.DENY: frozenset({_D}),

@@ -66,10 +66,6 @@ class PasRequest:
     priority: str
     items: tuple[ClaimItem, ...]
 
-    def idempotency_key(self, sequence: int) -> str:
-        """The case service key of one item: a resubmission finds the same case."""
-        return item_key(self.prior_key or self.claim_key, sequence)
-
 
 def item_key(key: str, sequence: int) -> str:
     """The case service Idempotency-Key of item ``sequence`` of the Claim known as ``key``."""

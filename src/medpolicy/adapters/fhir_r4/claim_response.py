@@ -22,6 +22,7 @@ from fhir.resources.R4B.bundle import Bundle
 from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
 from medpolicy.adapters.fhir_r4.claim import PasRequest
+from medpolicy.domain import CaseStatus
 
 __all__ = ["REVIEW_ACTIONS", "ItemAnswer", "pas_response_bundle", "review_action"]
 
@@ -32,11 +33,16 @@ REVIEW_ACTIONS = {
     "A4": "Pended",
     "C": "Cancelled",
 }
-_BY_STATUS = {"approved": "A1", "partially_approved": "A2", "denied": "A3", "withdrawn": "C"}
+_BY_STATUS = {
+    CaseStatus.APPROVED: "A1",
+    CaseStatus.PARTIALLY_APPROVED: "A2",
+    CaseStatus.DENIED: "A3",
+    CaseStatus.WITHDRAWN: "C",
+}
 FINAL = frozenset(_BY_STATUS)
 
 
-def review_action(status: str) -> str:
+def review_action(status: CaseStatus) -> str:
     """The X12 306 review action for a case status (anything still open is pended)."""
     return _BY_STATUS.get(status, "A4")
 
@@ -46,7 +52,7 @@ class ItemAnswer:
     """Where one Claim item stands: its case (if one was opened) and what to tell the provider."""
 
     sequence: int
-    status: str
+    status: CaseStatus
     case_id: str | None
     notes: tuple[str, ...] = field(default=())
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
+from medpolicy.api import default_engine, evaluate
+from medpolicy.engine import Engine
 from medpolicy.service.api import errors
 from medpolicy.service.api.access_log import AccessLog
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
 from medpolicy.service.api.routes.cds_hooks import router as crd_router
 from medpolicy.service.api.routes.fhir import router as fhir_router
-from medpolicy.service.cases import CaseDesk, Evaluator
+from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock, SystemClock
 from medpolicy.service.config import ServiceSettings
 from medpolicy.service.db import migrate
@@ -31,17 +34,18 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Clock | None = None,
-    evaluate: Evaluator | None = None,
+    engine: Engine | None = None,
 ) -> FastAPI:
-    """Build the application; the database schema is migrated to the newest revision first."""
+    """Build the application; the database schema is migrated to the newest revision first.
+
+    ``engine`` (default: the default policies' engine) is the only source of policies:
+    the case desk decides with it and every route that reads policies reads its registry.
+    """
     settings = settings or ServiceSettings()
     database = database or Database(settings.resolved_database_url())
     migrate.upgrade(database)
     clock = clock or SystemClock()
-    if evaluate is None:
-        from medpolicy import evaluate as engine_evaluate
-
-        evaluate = engine_evaluate
+    engine = engine or default_engine()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,7 +60,9 @@ def create_app(
     )
     app.state.database = database
     app.state.clock = clock
-    app.state.case_desk = CaseDesk(database, clock, evaluate)
+    app.state.engine = engine
+    app.state.registry = engine.registry
+    app.state.case_desk = CaseDesk(database, clock, partial(evaluate, engine=engine))
     app.state.token_desk = TokenDesk(database, clock)
     app.state.public_base_url = settings.public_base_url
     for module in (health, determinations, cases, metrics, policies, tokens):

@@ -1,4 +1,5 @@
-"""Dependencies of the routes: the caller, the case desk, the clock; as ``Annotated`` aliases."""
+"""Dependencies of the routes: the caller, the case desk, the clock, the policies; as
+``Annotated`` aliases."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from medpolicy.policy.registry import Registry
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.db.database import Database
@@ -27,6 +29,12 @@ def get_token_desk(request: Request) -> TokenDesk:
     """The application's token desk."""
     desk: TokenDesk = request.app.state.token_desk
     return desk
+
+
+def get_registry(request: Request) -> Registry:
+    """The policies of the application's engine (the one the case desk decides with)."""
+    registry: Registry = request.app.state.registry
+    return registry
 
 
 def get_clock(request: Request) -> Clock:
@@ -67,5 +75,6 @@ def get_principal(
 CaseDeskDep = Annotated[CaseDesk, Depends(get_case_desk)]
 TokenDeskDep = Annotated[TokenDesk, Depends(get_token_desk)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 Caller = Annotated[Principal, Depends(get_principal)]

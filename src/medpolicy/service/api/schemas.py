@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from medpolicy.domain import CaseStatus, LineOfBusiness, NextStep, Outcome
 from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
 from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseVersion
@@ -29,7 +30,7 @@ CONTRACT_REQUEST_SCHEMA: dict[str, Any] = {
                 "id": {"type": "string"},
                 "line_of_business": {
                     "type": "string",
-                    "enum": ["medicaid", "medicare", "marketplace", "commercial"],
+                    "enum": [line.value for line in LineOfBusiness],
                 },
                 "state": {"type": "string"},
             },
@@ -60,17 +61,8 @@ DETERMINATION_SCHEMA: dict[str, Any] = {
     "required": ["outcome", "next_step"],
     "properties": {
         "request_id": {"type": ["string", "null"]},
-        "outcome": {
-            "type": "string",
-            "enum": [
-                "meets_criteria",
-                "insufficient_information",
-                "experimental_investigational",
-                "does_not_meet_criteria",
-                "not_addressed",
-            ],
-        },
-        "next_step": {"type": "string"},
+        "outcome": {"type": "string", "enum": [outcome.value for outcome in Outcome]},
+        "next_step": {"type": "string", "enum": [step.value for step in NextStep]},
         "reasons": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": True,
@@ -79,15 +71,7 @@ DETERMINATION_SCHEMA: dict[str, Any] = {
 ContractRequest = Annotated[dict[str, Any], WithJsonSchema(CONTRACT_REQUEST_SCHEMA)]
 DeterminationBody = Annotated[dict[str, Any], WithJsonSchema(DETERMINATION_SCHEMA)]
 Priority = Literal["expedited", "standard"]
-Status = Literal[
-    "approved",
-    "pending_information",
-    "in_review",
-    "routed",
-    "denied",
-    "partially_approved",
-    "withdrawn",
-]
+Status = CaseStatus
 
 
 class Strict(BaseModel):
@@ -172,9 +156,9 @@ class CaseSummary(BaseModel):
 
     id: str
     org: str
-    status: Status
+    status: CaseStatus
     priority: Priority
-    outcome: str
+    outcome: Outcome
     received_at: datetime
     due_at: datetime
     overdue: bool
@@ -187,9 +171,9 @@ class CaseSummary(BaseModel):
         return cls(
             id=case.id,
             org=case.org,
-            status=case.status,
+            status=CaseStatus(case.status),
             priority=case.priority,
-            outcome=case.outcome,
+            outcome=Outcome(case.outcome),
             received_at=case.received_at,
             due_at=case.due_at,
             overdue=case.status in OPEN_STATUSES and case.due_at < now,

@@ -6,6 +6,12 @@
   then each addition of information), never overwritten.
 - ``case_events``: reviewer decisions and deadline extensions.
 - ``audit_log``: append-only, hash-chained record of every read and write of a case.
+- ``crd_seen_jti``: every CDS client JWT id accepted, until it expires, so a replay is refused.
+- ``crd_feedback``: what clinicians' systems report back about our CRD cards.
+- ``pas_claim_alias``: the identifier of each PAS Claim Update, pointing to the Claim whose
+  cases it changed, so ``$inquire`` finds those cases by either identifier.
+
+Every table hangs on the one ``Base``, so Alembic compares the migrations with all of them.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -126,3 +132,35 @@ class AuditEntry(Base):
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SeenJti(Base):
+    """A client JWT already used: issuer and jti, kept until the token expires."""
+
+    __tablename__ = "crd_seen_jti"
+
+    issuer: Mapped[str] = mapped_column(String(500), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class CrdFeedback(Base):
+    """One feedback item from a CDS client about a card it was shown."""
+
+    __tablename__ = "crd_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PasClaimAlias(Base):
+    """A Claim Update's key (SHA-256 of it) and the key of the Claim its items' cases hang on."""
+
+    __tablename__ = "pas_claim_alias"
+
+    org: Mapped[str] = mapped_column(String(200), primary_key=True)
+    alias_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_key: Mapped[str] = mapped_column(Text)

@@ -1,14 +1,25 @@
-"""Queries and inserts for cases, with keyword-only arguments; no business rules here."""
+"""Queries and inserts, with keyword-only arguments; no business rules and no transactions here.
+
+Callers (the case desk, the Da Vinci store) open the transaction and pass its session in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
 from sqlalchemy.orm import Session
 
-from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
+from medpolicy.service.db.models import (
+    Case,
+    CaseEvent,
+    CaseVersion,
+    CrdFeedback,
+    PasClaimAlias,
+    SeenJti,
+)
 
 
 def get_case(session: Session, *, case_id: str, for_update: bool = False) -> Case | None:
@@ -83,3 +94,33 @@ def decided_between(session: Session, *, start: datetime, end: datetime) -> list
         Case.decided_at.is_not(None), Case.decided_at >= start, Case.decided_at < end
     )
     return list(session.scalars(query))
+
+
+def purge_expired_jti(session: Session, *, now: datetime) -> None:
+    """Forget client JWT ids whose tokens have expired (they can no longer be replayed)."""
+    session.execute(delete(SeenJti).where(SeenJti.expires_at < now))
+
+
+def add_jti(session: Session, *, issuer: str, jti: str, expires_at: datetime) -> None:
+    """Record a client JWT id; the primary key refuses a second one (a replay)."""
+    session.add(SeenJti(issuer=issuer, jti=jti, expires_at=expires_at))
+
+
+def add_feedback(
+    session: Session, *, service_id: str, issuer: str, body: dict[str, Any], now: datetime
+) -> int:
+    """Keep one CDS Hooks feedback call as received; its row id."""
+    row = CrdFeedback(service_id=service_id, issuer=issuer, received_at=now, body=body)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def claim_alias(session: Session, *, org: str, alias_sha256: str) -> PasClaimAlias | None:
+    """The PAS Claim Update known by this digest of its key, if recorded."""
+    return session.get(PasClaimAlias, (org, alias_sha256))
+
+
+def add_claim_alias(session: Session, *, org: str, alias_sha256: str, claim_key: str) -> None:
+    """Record a PAS Claim Update's key digest and the original Claim's key."""
+    session.add(PasClaimAlias(org=org, alias_sha256=alias_sha256, claim_key=claim_key))

@@ -5,7 +5,7 @@ the item's key as Idempotency-Key (a resubmitted Claim finds its cases instead o
 new ones). A Claim Update (``related.claim``) works on the cases of the earlier Claim:
 
 - an item with the ``infoCancelled`` modifierExtension withdraws its case
-  (``withdrawal.py``) and is answered C "cancelled";
+  (``CaseDesk.withdraw``) and is answered C "cancelled";
 - an item with ``infoChanged = added`` opens a new case;
 - any other item adds its facts and diagnoses to its case, which is decided again (or opens
   a case when the earlier Claim had no such item).
@@ -24,15 +24,11 @@ from typing import Any
 from medpolicy.adapters.fhir_r4 import ItemAnswer, PasRequest, parse_pas_bundle
 from medpolicy.adapters.fhir_r4.claim import ClaimItem, item_key
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError
+from medpolicy.domain import CaseStatus
 from medpolicy.policy.registry import Registry
 from medpolicy.service.cases import CaseDesk, CaseRecord
 from medpolicy.service.errors import ConflictError
-from medpolicy.service.fhir_api.store import (
-    find_case_id,
-    original_claim_key,
-    remember_claim_alias,
-)
-from medpolicy.service.fhir_api.withdrawal import withdraw_case
+from medpolicy.service.fhir_api.store import original_claim_key, remember_claim_alias
 from medpolicy.service.permissions import Action, require
 from medpolicy.service.principal import Principal
 
@@ -105,7 +101,7 @@ class PasDesk:
             return _routed(item) if item.request is None else _unknown(item)
         reason = f"The provider cancelled item {item.sequence} in a PAS Claim update."
         try:
-            record = withdraw_case(self.cases, principal, case_id=case_id, reason=reason)
+            record = self.cases.withdraw(principal, case_id=case_id, reason=reason)
         except ConflictError as error:
             where = item.expression.removesuffix(".productOrService") + ".modifierExtension"
             raise FhirInputError(error.message, where, code="conflict", status=409) from None
@@ -117,27 +113,23 @@ class PasDesk:
         return original_claim_key(self.cases.database, org=principal.org or "", key=key)
 
     def _case_of(self, principal: Principal, claim: str, item: ClaimItem) -> str | None:
-        return find_case_id(
-            self.cases.database,
-            org=principal.org or "",
-            key=item_key(claim, item.sequence),
-        )
+        return self.cases.find_submitted(principal, idempotency_key=item_key(claim, item.sequence))
 
 
 def _answer(item: ClaimItem, record: CaseRecord) -> ItemAnswer:
     determination = record.current.determination
     notes = list(determination.get("reasons") or [])
-    if record.case.status == "pending_information":
+    if record.case.status == CaseStatus.PENDING_INFORMATION:
         notes += [
             f"Information needed: {m['question']} Documentation: {m['documentation']}"
             for m in determination.get("missing") or []
         ]
-    if record.case.status == "withdrawn":
+    if record.case.status == CaseStatus.WITHDRAWN:
         notes.append("Cancelled at the provider's request; the case is withdrawn.")
     decisions = [e for e in record.events if e.kind == "decision"]
     if decisions:
         notes.append(f"Reviewer's decision: {decisions[-1].detail.get('rationale', '')}")
-    return ItemAnswer(item.sequence, record.case.status, record.case.id, tuple(notes))
+    return ItemAnswer(item.sequence, CaseStatus(record.case.status), record.case.id, tuple(notes))
 
 
 def _routed(item: ClaimItem) -> ItemAnswer:
@@ -145,7 +137,7 @@ def _routed(item: ClaimItem) -> ItemAnswer:
         f"No coverage policy here decides the service coded {item.service_text}; "
         "the request is routed to the plan's utilization management."
     )
-    return ItemAnswer(item.sequence, "routed", None, (note,))
+    return ItemAnswer(item.sequence, CaseStatus.ROUTED, None, (note,))
 
 
 def _unknown(item: ClaimItem) -> ItemAnswer:

@@ -1,4 +1,9 @@
-"""Reads and writes of the Da Vinci tables, and finding a PAS item's case by its key."""
+"""The Da Vinci endpoints' own records, each kept in one transaction of its own.
+
+Client JWT ids (replay refusal), CRD feedback and PAS Claim Update aliases. The queries
+are in ``service/db/repositories.py``; finding a case by a PAS item's key is the case
+desk's (``CaseDesk.find_submitted``), since it checks who may see the case.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,12 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from medpolicy.service.db import repositories as repo
 from medpolicy.service.db.database import Database
-from medpolicy.service.db.models import Case
-from medpolicy.service.fhir_api.models import CrdFeedback, PasClaimAlias, SeenJti
 
 __all__ = [
-    "find_case_id",
     "original_claim_key",
     "remember_claim_alias",
     "remember_jti",
@@ -28,8 +30,8 @@ def remember_jti(
     """Record a JWT id; False when it was already recorded (a replay). Expired ids are purged."""
     try:
         with database.transaction() as session:
-            session.execute(delete(SeenJti).where(SeenJti.expires_at < now))
-            session.add(SeenJti(issuer=issuer[:500], jti=jti[:255], expires_at=expires_at))
+            repo.purge_expired_jti(session, now=now)
+            repo.add_jti(session, issuer=issuer[:500], jti=jti[:255], expires_at=expires_at)
     except IntegrityError:
         return False
     return True
@@ -40,17 +42,9 @@ def store_feedback(
 ) -> int:
     """Keep one feedback call as received; returns its row id."""
     with database.transaction() as session:
-        row = CrdFeedback(service_id=service_id, issuer=issuer[:500], received_at=now, body=body)
-        session.add(row)
-        session.flush()
-        return row.id
-
-
-def find_case_id(database: Database, *, org: str, key: str) -> str | None:
-    """The case an organization opened for a PAS item key (its Idempotency-Key)."""
-    with database.transaction() as session:
-        query = select(Case.id).where(Case.org == org, Case.idempotency_key == key)
-        return session.scalars(query).one_or_none()
+        return repo.add_feedback(
+            session, service_id=service_id, issuer=issuer[:500], body=body, now=now
+        )
 
 
 def remember_claim_alias(database: Database, *, org: str, alias: str, claim_key: str) -> None:
@@ -61,8 +55,8 @@ def remember_claim_alias(database: Database, *, org: str, alias: str, claim_key:
     digest = _sha256(alias)
     try:
         with database.transaction() as session:
-            if session.get(PasClaimAlias, (org, digest)) is None:
-                session.add(PasClaimAlias(org=org, alias_sha256=digest, claim_key=claim_key))
+            if repo.claim_alias(session, org=org, alias_sha256=digest) is None:
+                repo.add_claim_alias(session, org=org, alias_sha256=digest, claim_key=claim_key)
     except IntegrityError:
         return
 
@@ -70,7 +64,7 @@ def remember_claim_alias(database: Database, *, org: str, alias: str, claim_key:
 def original_claim_key(database: Database, *, org: str, key: str) -> str:
     """The key of the Claim whose cases ``key`` names: itself unless it is a known update."""
     with database.transaction() as session:
-        row = session.get(PasClaimAlias, (org, _sha256(key)))
+        row = repo.claim_alias(session, org=org, alias_sha256=_sha256(key))
         return row.claim_key if row is not None else key
 
 

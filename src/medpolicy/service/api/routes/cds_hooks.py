@@ -29,7 +29,7 @@ from medpolicy.adapters.cds_hooks import (
     discovery,
 )
 from medpolicy.adapters.fhir_r4 import FhirInputError, operation_outcome
-from medpolicy.policy.registry import default_registry
+from medpolicy.service.api.deps import get_registry
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.db.database import Database
@@ -147,7 +147,7 @@ async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) 
     clock: Clock = request.app.state.clock
     try:
         answer = answer_hook(
-            service_id, body, default_registry(), desk.evaluate, clock.now().date()
+            service_id, body, get_registry(request), desk.evaluate, clock.now().date()
         )
     except FhirInputError as error:
         return JSONResponse(

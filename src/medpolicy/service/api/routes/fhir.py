@@ -25,8 +25,7 @@ from medpolicy.adapters.fhir_r4 import (
 )
 from medpolicy.adapters.fhir_r4.operation_outcome import from_request_error
 from medpolicy.errors import RequestError
-from medpolicy.policy.registry import default_registry
-from medpolicy.service.api.deps import bearer
+from medpolicy.service.api.deps import bearer, get_registry
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.errors import ServiceError
@@ -91,7 +90,7 @@ def _caller(request: Request) -> Principal:
 
 def _pas(request: Request) -> PasDesk:
     desk: CaseDesk = request.app.state.case_desk
-    return PasDesk(desk, default_registry())
+    return PasDesk(desk, get_registry(request))
 
 
 def _now(request: Request) -> Any:
@@ -199,6 +198,7 @@ async def package(request: Request, _token: BearerToken = None) -> JSONResponse:
 
     def work() -> dict[str, Any]:
         desk: CaseDesk = request.app.state.case_desk
-        return questionnaire_package(body, default_registry(), desk.evaluate, _now(request).date())
+        registry = get_registry(request)
+        return questionnaire_package(body, registry, desk.evaluate, _now(request).date())
 
     return await _guarded(work)

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse
 
-from medpolicy.policy.registry import default_registry
 from medpolicy.policy.render import policy_to_dict, render_markdown
+from medpolicy.service.api.deps import RegistryDep
 from medpolicy.service.api.schemas import ERROR_RESPONSES
 from medpolicy.service.errors import NotFoundError
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
 
 
 @router.get("")
-def list_policies() -> dict[str, Any]:
+def list_policies(registry: RegistryDep) -> dict[str, Any]:
     """Every policy the plan applies, with its versions (reconstructed ones marked)."""
     return {
         "policies": [
@@ -28,7 +28,7 @@ def list_policies() -> dict[str, Any]:
                 ],
                 "href": f"/v1/policies/{policy.id}",
             }
-            for policy in default_registry().policies
+            for policy in registry.policies
         ]
     }
 
@@ -42,14 +42,15 @@ def list_policies() -> dict[str, Any]:
     response_model=None,
 )
 def read_policy(
+    registry: RegistryDep,
     policy_id: Annotated[str, Path(max_length=64)],
     format: Literal["json", "markdown"] = "json",
     version: Annotated[str | None, Query(max_length=20)] = None,
 ) -> dict[str, Any] | PlainTextResponse:
     """One policy's criteria with citations and evidence summary, as JSON or Markdown."""
-    policy = next((p for p in default_registry().policies if p.id == policy_id), None)
+    policy = next((p for p in registry.policies if p.id == policy_id), None)
     if policy is None:
-        known = ", ".join(p.id for p in default_registry().policies)
+        known = ", ".join(p.id for p in registry.policies)
         raise NotFoundError(
             "policy_not_found", f"No policy {policy_id!r}.", field="policy_id", accepted=known
         )
