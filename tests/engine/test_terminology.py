@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
+
 from medpolicy.policy.registry import default_registry
-from medpolicy.terminology.icd10cm import lookup, normalize
+from medpolicy.terminology.icd10cm import DiagnosisCode, description, lookup, normalize
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -44,11 +46,31 @@ def test_every_billable_code_in_c81_to_c96_is_a_blood_cancer() -> None:
     assert all(hematologic.codes.matches(c) for c in codes)
 
 
-def test_the_fast_code_index_agrees_with_the_package_on_every_code() -> None:
-    from medpolicy.terminology.icd10cm import _codes
+@pytest.mark.slow
+def test_the_shipped_tables_are_what_the_installed_package_gives() -> None:
+    from medpolicy.terminology.icd10cm import codes_path, titles_path
+    from medpolicy.terminology.icd10cm_tables import build_tables
 
-    table = _codes()
-    package = {c for c in icd.get_all_codes(False) if "-" not in c and not c.isdigit()}
-    assert set(table) == package
-    assert len(table) > 98_000
-    assert [c for c in package if table[c] != bool(icd.is_leaf(c))] == []
+    codes, titles = build_tables()
+    stale = "regenerate with: python -m medpolicy.terminology.icd10cm_tables"
+    assert codes_path().read_bytes() == codes, stale
+    assert titles_path().read_bytes() == titles, stale
+
+
+def test_lookup_and_titles_agree_with_the_package_on_every_code() -> None:
+    package = [c for c in icd.get_all_codes(False) if "-" not in c and not c.isdigit()]
+    assert len(package) > 98_000
+    disagree = [
+        c
+        for c in package
+        if lookup(c) != DiagnosisCode(c, bool(icd.is_leaf(c)))
+        or description(c) != " ".join(icd.get_description(c).split())
+    ]
+    assert disagree == []
+
+
+def test_a_code_the_release_lacks_has_no_entry_and_no_title() -> None:
+    for code in ("C9999", "C81-C96", "1", "", "c92", "C92\t", "ZZZZZZZ", "A000\n"):
+        assert lookup(code) is None
+    with pytest.raises(KeyError):
+        description("C9999")

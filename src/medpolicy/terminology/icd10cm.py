@@ -5,27 +5,36 @@ everywhere inside medpolicy (upper case, no dot); ``lookup`` tells whether the c
 and whether it is billable (a leaf) or only a category. Chapters and blocks ("C81-C96")
 are not codes and do not validate. Everything is local: no network, ever.
 
-Existence and billability come from the package's code list, read directly (about 50 ms)
-rather than through the package's import, which parses the whole tabular XML (over a
-second); a command that decides one request should not wait for that. Titles, needed only
-for the rare warning about a non-billable code, load the full package on first use.
+Existence, billability and titles come from two compact tables generated from the
+package's data (``icd10cm_tables``) and shipped with medpolicy; reading one takes
+milliseconds, where importing the package parses its whole tabular XML (seconds). The
+package itself is needed only to regenerate the tables.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import re
-import warnings
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+
+from medpolicy.terminology.table import CodeTable
 
 __all__ = ["ICD10CM_RELEASE", "DiagnosisCode", "description", "display", "lookup", "normalize"]
 
 ICD10CM_RELEASE = "April 2026"
-_CODE_LIST = "code-list-April-2026.txt"
-_SHAPE = re.compile(r"[A-Z][0-9A-Z]{2,6}")
+RELEASE_TAG = "2026-04"
+"""The release in the tables' file names (the package's ``code-list-April-2026``)."""
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def codes_path() -> Path:
+    """The table of every code, ``1`` when billable, written by ``icd10cm_tables``."""
+    return DATA_DIR / f"icd10cm-codes-{RELEASE_TAG}.tsv.gz"
+
+
+def titles_path() -> Path:
+    """The table of every code's title, written by ``icd10cm_tables``."""
+    return DATA_DIR / f"icd10cm-titles-{RELEASE_TAG}.tsv.gz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,39 +60,27 @@ def display(code: str) -> str:
 
 
 @cache
-def _codes() -> dict[str, bool]:
-    """Every code of the release, mapped to whether it is billable (has no subdivision)."""
-    spec = importlib.util.find_spec("simple_icd_10_cm")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the simple-icd-10-cm package is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / _CODE_LIST
-    entries = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-    codes = [e for e in entries if _SHAPE.fullmatch(e)]
-    table: dict[str, bool] = {}
-    for index, code in enumerate(codes):
-        following = codes[index + 1] if index + 1 < len(codes) else ""
-        subdivided = following.startswith(code) and following != code
-        table[code] = table.get(code, True) and not subdivided
-    return table
+def _codes() -> CodeTable:
+    """Every code of the release, with ``1`` when it is billable (has no subdivision)."""
+    return CodeTable.read(codes_path())
+
+
+@cache
+def _titles() -> CodeTable:
+    return CodeTable.read(titles_path())
 
 
 @lru_cache(maxsize=65536)
 def lookup(code: str) -> DiagnosisCode | None:
     """The code if it exists in ICD-10-CM (given normalized), else None."""
     billable = _codes().get(code)
-    return None if billable is None else DiagnosisCode(code, billable)
-
-
-@cache
-def _package() -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import simple_icd_10_cm
-
-    return simple_icd_10_cm
+    return None if billable is None else DiagnosisCode(code, billable == "1")
 
 
 @lru_cache(maxsize=4096)
 def description(code: str) -> str:
     """The official title of an existing code, e.g. "Myeloid leukemia" for C92."""
-    return str(_package().get_description(code))
+    title = _titles().get(code)
+    if title is None:
+        raise KeyError(f"{code} is not an ICD-10-CM code")
+    return " ".join(title.split())
