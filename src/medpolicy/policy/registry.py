@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 
 from medpolicy.errors import PolicyError
-from medpolicy.policy.loader import load_policy
 from medpolicy.policy.model import FactDef, OutOfScope, Policy, Service
+from medpolicy.policy.snapshot import cached_policies
 
 __all__ = ["CodeTarget", "Registry", "default_policies_dir", "default_registry"]
 
@@ -81,14 +81,24 @@ class Registry:
         return found
 
     @classmethod
-    def from_directory(cls, directory: Path | str) -> Registry:
+    def from_directory(cls, directory: Path | str, *, cached: bool = False) -> Registry:
+        """Every policy folder under ``directory``, loaded strictly; with ``cached``, from
+        the snapshot of an earlier process when no file changed since (see ``snapshot``)."""
         root = Path(directory)
         if not root.is_dir():
             raise PolicyError("is not a folder of policies", file=str(root))
         folders = sorted(p for p in root.iterdir() if (p / "policy.yaml").is_file())
         if not folders:
             raise PolicyError("holds no policy folder (a folder with policy.yaml)", file=str(root))
-        return cls(tuple(load_policy(folder) for folder in folders))
+        if cached:
+            return cls(cached_policies(folders, _load))
+        return cls(tuple(_load(folder) for folder in folders))
+
+
+def _load(folder: Path) -> Policy:
+    from medpolicy.policy.loader import load_policy  # YAML and pydantic: only when needed
+
+    return load_policy(folder)
 
 
 def default_policies_dir() -> Path:
@@ -105,4 +115,4 @@ def default_policies_dir() -> Path:
 @cache
 def default_registry() -> Registry:
     """The registry of the default policies folder, loaded once per process."""
-    return Registry.from_directory(default_policies_dir())
+    return Registry.from_directory(default_policies_dir(), cached=True)
