@@ -4,7 +4,12 @@
 
     MedpolicyError            anything medpolicy refuses, with a stable ``code``
     ├── RequestError          a coverage request that is not valid (the caller's input)
-    └── PolicyError           a policy file that is not valid (the policy author's input)
+    ├── PolicyError           a policy file that is not valid (the policy author's input)
+    └── UnknownVersionError   a policy version asked for by id that the policy lacks
+
+    OutputError               (a RuntimeError, not a refusal) medpolicy built an answer
+                              that breaks the standard it follows: a bug, never the
+                              caller's fault, answered as a 500 without details
 
 Both carry where the problem is (``field`` in the request, or ``file`` and ``path`` in the
 policy data) and what would have been accepted, so that every adapter can turn them into
@@ -15,7 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MedpolicyError", "PolicyError", "RequestError", "error_body"]
+__all__ = [
+    "MedpolicyError",
+    "OutputError",
+    "PolicyError",
+    "RequestError",
+    "UnknownVersionError",
+    "error_body",
+]
 
 _GIVEN_LIMIT = 80
 
@@ -96,3 +108,20 @@ class PolicyError(MedpolicyError):
         super().__init__(where + message)
         self.file = file
         self.path = path
+
+
+class UnknownVersionError(MedpolicyError):
+    """A version id the policy does not have (``policy show --version``, ``policy diff``);
+    the message lists the versions it has."""
+
+    code = "unknown_version"
+
+    def __init__(self, policy_id: str, given: str | None, known: list[str]) -> None:
+        super().__init__(f"{policy_id} has no version {given!r}; versions: {', '.join(known)}")
+        self.given = given
+        self.known = known
+
+
+class OutputError(RuntimeError):
+    """An answer medpolicy built breaks a rule of the guide it follows (an invalid FHIR
+    resource, a CRD invariant): a defect to fix here, so it is never sent."""

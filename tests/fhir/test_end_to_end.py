@@ -10,8 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 
-from medpolicy.adapters.fhir_r4 import response_bundle_problems
-
 from .app_fixtures import Harness, make_harness
 from .pas_payloads import (
     MEETS,
@@ -22,6 +20,7 @@ from .pas_payloads import (
     patient,
     service_request,
 )
+from .pas_rules import response_bundle_problems
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from medpolicy.adapters.fhir_r4 import (
     ItemAnswer,
     parse_pas_bundle,
     pas_response_bundle,
-    response_bundle_problems,
 )
 from medpolicy.policy.registry import default_registry
 
 from .pas_payloads import MEETS, answers, pas_bundle
+from .pas_rules import response_bundle_problems
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

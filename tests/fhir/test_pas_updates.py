@@ -13,12 +13,13 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from medpolicy.adapters.fhir_r4 import parse_pas_bundle, response_bundle_problems, review_action
+from medpolicy.adapters.fhir_r4 import parse_pas_bundle, review_action
 from medpolicy.policy.registry import default_registry
 from medpolicy.service.db.models import AuditEntry
 
 from .app_fixtures import Harness, make_harness
 from .pas_payloads import MEETS, answers, pas_bundle
+from .pas_rules import response_bundle_problems
 
 UPDATE = "pas/Bundle-HomecareAuthorizationUpdateBundleExample.json"
 CANCELLED = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/modifierextension-infoCancelled"

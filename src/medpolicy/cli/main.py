@@ -158,20 +158,14 @@ def _policy_show(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(policy_to_dict(policy), indent=2, ensure_ascii=False))
         return 0
-    try:
-        sys.stdout.write(render_markdown(policy, args.version))
-    except KeyError as exc:
-        raise MedpolicyError(str(exc.args[0])) from None
+    sys.stdout.write(render_markdown(policy, args.version))
     return 0
 
 
 def _policy_diff(args: argparse.Namespace) -> int:
     from medpolicy.policy.diff import diff_versions
 
-    try:
-        sys.stdout.write(diff_versions(_policy(args.policy_id), args.old, args.new))
-    except KeyError as exc:
-        raise MedpolicyError(str(exc.args[0])) from None
+    sys.stdout.write(diff_versions(_policy(args.policy_id), args.old, args.new))
     return 0
 
 

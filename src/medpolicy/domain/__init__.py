@@ -1,6 +1,7 @@
 """Frozen value objects shared by every layer: requests, statuses and determinations."""
 
 from medpolicy.domain.determination import (
+    Advisory,
     CriterionResult,
     Determination,
     FactEvidence,
@@ -8,12 +9,12 @@ from medpolicy.domain.determination import (
     PolicyRef,
     ServiceRef,
     Verdict,
-    Warning,
 )
 from medpolicy.domain.request import CoverageRequest, Member
 from medpolicy.domain.status import CaseStatus, LineOfBusiness, NextStep, Outcome, Status
 
 __all__ = [
+    "Advisory",
     "CaseStatus",
     "CoverageRequest",
     "CriterionResult",
@@ -28,5 +29,4 @@ __all__ = [
     "ServiceRef",
     "Status",
     "Verdict",
-    "Warning",
 ]

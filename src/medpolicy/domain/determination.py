@@ -19,6 +19,7 @@ from medpolicy.domain.status import NextStep, Outcome, Status
 _json_dumps = json.dumps
 
 __all__ = [
+    "Advisory",
     "CriterionResult",
     "Determination",
     "FactEvidence",
@@ -26,7 +27,6 @@ __all__ = [
     "PolicyRef",
     "ServiceRef",
     "Verdict",
-    "Warning",
 ]
 
 
@@ -103,8 +103,11 @@ class MissingFact:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
-    """Something a reviewer should see that does not change the outcome."""
+class Advisory:
+    """One entry of a determination's ``warnings``: something a reviewer should see.
+
+    (Not named Warning, which would shadow the built-in exception class.)
+    """
 
     code: str
     message: str
@@ -178,18 +181,18 @@ class Determination:
     service: ServiceRef
     coverage_basis: str | None
     verdict: Verdict
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[Advisory, ...] = ()
     facts: Mapping[str, FactEvidence] = field(default_factory=dict)
     policy_json: str = field(default="", compare=False, repr=False)
     service_json: str = field(default="", compare=False, repr=False)
 
     @property
-    def outcome(self) -> str:
-        return self.verdict.outcome.value
+    def outcome(self) -> Outcome:
+        return self.verdict.outcome
 
     @property
-    def next_step(self) -> str:
-        return self.verdict.next_step.value
+    def next_step(self) -> NextStep:
+        return self.verdict.next_step
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -241,7 +244,7 @@ class Determination:
 
 _encode = json.encoder.encode_basestring_ascii
 _CACHE_LIMIT = 100_000
-_warning_fragments: dict[Warning, str] = {}
+_warning_fragments: dict[Advisory, str] = {}
 _name_prefixes: dict[str, str] = {}
 
 
@@ -255,7 +258,7 @@ def _fact_json(name: str, evidence: FactEvidence) -> str:
     return prefix + evidence.json
 
 
-def _warning_json(warning: Warning) -> str:
+def _warning_json(warning: Advisory) -> str:
     found = _warning_fragments.get(warning)
     if found is None:
         found = json.dumps(warning.to_dict(), ensure_ascii=False)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from medpolicy.domain import (
+    Advisory,
     CoverageRequest,
     Determination,
     NextStep,
@@ -17,7 +18,6 @@ from medpolicy.domain import (
     ServiceRef,
     Status,
     Verdict,
-    Warning,
 )
 from medpolicy.engine import explain
 from medpolicy.engine.facts import merge, stated_evidence
@@ -67,18 +67,18 @@ class _Compiled:
     service_ref: ServiceRef
     policy_json: str
     service_json: str
-    fixed_warnings: tuple[Warning, ...]
+    fixed_warnings: tuple[Advisory, ...]
     caution_facts: tuple[str, ...]
-    cautions: dict[tuple[Any, ...], tuple[Warning, ...]] = field(default_factory=dict)
+    cautions: dict[tuple[Any, ...], tuple[Advisory, ...]] = field(default_factory=dict)
 
-    def caution_warnings(self, values: dict[str, Any]) -> tuple[Warning, ...]:
+    def caution_warnings(self, values: dict[str, Any]) -> tuple[Advisory, ...]:
         """Clinical cautions that hold; they depend only on a few facts, so are cached."""
         key = tuple(values.get(fact) for fact in self.caution_facts)
         found = self.cautions.get(key)
         if found is None:
             section = self.program.section
             found = tuple(
-                Warning(caution.code, caution.message, caution.citation)
+                Advisory(caution.code, caution.message, caution.citation)
                 for caution in section.cautions
                 if status_of(caution.when, values) is Status.MET
             )
@@ -94,7 +94,7 @@ class Engine:
         self.registry = registry
         self._compiled: dict[tuple[str, str, str], _Compiled] = {}
         self._routes: dict[tuple[str, date], _Compiled | _Route] = {}
-        self._code_warnings: dict[tuple[str, ...], tuple[Warning, ...]] = {}
+        self._code_warnings: dict[tuple[str, ...], tuple[Advisory, ...]] = {}
 
     def compiled(self, policy: Policy, version: Version, section: Section) -> _Compiled:
         """The compiled section with its shared references and JSON, built on first use."""
@@ -110,10 +110,10 @@ class Engine:
         service = next(s for s in policy.services if s.section == section.name)
         policy_ref = PolicyRef(policy.id, version.id, policy.title, version.reconstructed)
         service_ref = ServiceRef(service.code, section.name, service.description)
-        fixed: tuple[Warning, ...] = ()
+        fixed: tuple[Advisory, ...] = ()
         if version.reconstructed:
             fixed = (
-                Warning(
+                Advisory(
                     "reconstructed_version",
                     f"{explain.version_label(policy, version)} was rebuilt from the policy's "
                     "approval history, not from its text of that period; a reviewer should "
@@ -197,7 +197,7 @@ class Engine:
             return _Route.build(code, service.description, why, service.section)
         return self.compiled(policy, version, section)
 
-    def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Warning, ...]:
+    def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Advisory, ...]:
         if not codes:
             return ()
         found = self._code_warnings.get(codes)
@@ -207,7 +207,7 @@ class Engine:
                 entry = lookup(code)
                 if entry is not None and not entry.billable:
                     out.append(
-                        Warning(
+                        Advisory(
                             "non_billable_code",
                             f"Diagnosis {display(code)} ({entry.description}) is a category, "
                             "not a billable code; it was used to establish facts, but a claim "
@@ -221,7 +221,7 @@ class Engine:
 
 
 def _routed(
-    request: CoverageRequest, route: _Route, warnings: tuple[Warning, ...]
+    request: CoverageRequest, route: _Route, warnings: tuple[Advisory, ...]
 ) -> Determination:
     facts = {
         name: stated_evidence(value)

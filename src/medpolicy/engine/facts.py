@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from medpolicy.domain import FactEvidence, Warning
+from medpolicy.domain import Advisory, FactEvidence
 from medpolicy.policy.model import Policy
 from medpolicy.terminology.icd10cm import display
 
@@ -55,13 +55,13 @@ def merge(
     policy: Policy | None,
     stated: Mapping[str, Any],
     codes: tuple[str, ...],
-) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Warning, ...]]:
+) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Advisory, ...]]:
     """All known facts with their sources, their bare values, and a warning for each
     stated value that a code contradicts."""
     derived = _derive_cached(policy, codes) if policy is not None and codes else ()
     known = dict(derived)
     values = {fact: evidence.value for fact, evidence in derived}
-    conflicts: tuple[Warning, ...] = ()
+    conflicts: tuple[Advisory, ...] = ()
     cache = _STATED
     for fact, value in stated.items():
         if fact in values and values[fact] != value:
@@ -72,8 +72,8 @@ def merge(
     return known, values, conflicts
 
 
-def _conflict(fact: str, value: Any, derived: FactEvidence) -> Warning:
-    return Warning(
+def _conflict(fact: str, value: Any, derived: FactEvidence) -> Advisory:
+    return Advisory(
         code="fact_conflicts_with_code",
         message=(
             f"The request states {fact} = {_show(value)}, but {derived.source} "

@@ -6,6 +6,7 @@ changed rule as a change of logic, which is what a policy committee needs to rev
 
 from __future__ import annotations
 
+from medpolicy.errors import UnknownVersionError
 from medpolicy.policy.model import Node, Policy, Section, Version
 from medpolicy.policy.render import logic_text
 
@@ -14,13 +15,7 @@ __all__ = ["diff_versions"]
 
 def diff_versions(policy: Policy, old_id: str, new_id: str) -> str:
     """A Markdown report of the differences from version ``old_id`` to ``new_id``."""
-    old, new = policy.version(old_id), policy.version(new_id)
-    for given, found in ((old_id, old), (new_id, new)):
-        if found is None:
-            known = ", ".join(v.id for v in policy.versions)
-            raise KeyError(f"{policy.id} has no version {given!r}; versions: {known}")
-    assert old is not None
-    assert new is not None
+    old, new = _version(policy, old_id), _version(policy, new_id)
     lines = [f"# {policy.id}: changes from version {old.id} to {new.id}", ""]
     lines.extend(_version_changes(old, new))
     for service in policy.services:
@@ -39,6 +34,13 @@ def diff_versions(policy: Policy, old_id: str, new_id: str) -> str:
             changes = _section_changes(before, after)
             lines.extend(changes or ["- No change."])
     return "\n".join(lines) + "\n"
+
+
+def _version(policy: Policy, version_id: str) -> Version:
+    found = policy.version(version_id)
+    if found is None:
+        raise UnknownVersionError(policy.id, version_id, [v.id for v in policy.versions])
+    return found
 
 
 def _version_changes(old: Version, new: Version) -> list[str]:

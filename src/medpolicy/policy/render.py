@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from medpolicy.errors import UnknownVersionError
 from medpolicy.policy.model import Node, Policy, Section, Version
 
 __all__ = ["node_to_dict", "policy_to_dict", "render_markdown", "version_to_dict"]
@@ -112,8 +113,7 @@ def render_markdown(policy: Policy, version_id: str | None = None) -> str:
     """The criteria of one version (the latest by default) as Markdown with citations."""
     version = policy.version(version_id) if version_id else policy.versions[-1]
     if version is None:
-        known = ", ".join(v.id for v in policy.versions)
-        raise KeyError(f"{policy.id} has no version {version_id!r}; versions: {known}")
+        raise UnknownVersionError(policy.id, version_id, [v.id for v in policy.versions])
     lines = [f"# {policy.id}: {policy.title}", ""]
     until = version.effective_to.isoformat() if version.effective_to else "today"
     lines.append(

@@ -29,7 +29,7 @@ from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.order import order_codes, order_request
 from medpolicy.domain import Determination
-from medpolicy.errors import RequestError
+from medpolicy.errors import OutputError, RequestError
 from medpolicy.policy.registry import Registry
 
 __all__ = ["answer_hook"]
@@ -88,7 +88,7 @@ def answer_hook(
             )
             problems = invariant_problems(extension)
             if problems:
-                raise AssertionError(f"coverage-information breaks {problems}")
+                raise OutputError(f"coverage-information breaks {problems}")
             extensions.append(extension)
             line = _LINE.get(determination.outcome)
             if line:

@@ -8,7 +8,6 @@ from medpolicy.adapters.fhir_r4.claim import ClaimItem, PasRequest, parse_pas_bu
 from medpolicy.adapters.fhir_r4.claim_response import ItemAnswer, pas_response_bundle, review_action
 from medpolicy.adapters.fhir_r4.dtr import questionnaire_package
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, operation_outcome
-from medpolicy.adapters.fhir_r4.pas_rules import response_bundle_problems
 from medpolicy.adapters.fhir_r4.questionnaire import (
     build_questionnaire,
     draft_response,
@@ -29,6 +28,5 @@ __all__ = [
     "parse_response",
     "pas_response_bundle",
     "questionnaire_package",
-    "response_bundle_problems",
     "review_action",
 ]

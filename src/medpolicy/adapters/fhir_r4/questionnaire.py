@@ -21,6 +21,7 @@ from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.relevance import Guard, relevance
 from medpolicy.domain import Determination
+from medpolicy.errors import OutputError
 from medpolicy.policy.model import FactDef, Policy, Version
 
 __all__ = [
@@ -273,4 +274,4 @@ def _check(model: Any, resource: dict[str, Any], root: str) -> None:
     try:
         model.model_validate(resource)
     except ValidationError as error:
-        raise AssertionError(f"we built an invalid {root}: {error}") from error
+        raise OutputError(f"we built an invalid {root}: {error}") from error

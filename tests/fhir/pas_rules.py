@@ -1,4 +1,4 @@
-"""The PAS Bundle rules we can check ourselves before anything leaves the service.
+"""The PAS Bundle rules the tests check every response Bundle against.
 
 A response Bundle is a ``collection``, its first entry is a ClaimResponse, and every
 reference inside it resolves to another entry (by fullUrl or ``Type/id``); a logical
