@@ -122,7 +122,8 @@ def test_meets_criteria_only_with_every_exclusion_ruled_out(request: dict[str, A
     if result.outcome == "meets_criteria":
         assert all(e.status in (Status.NOT_MET, Status.NOT_APPLICABLE) for e in result.exclusions)
         assert all(c.status in (Status.MET, Status.NOT_APPLICABLE) for c in result.criteria)
-        assert result.next_step == "approve"
+        cautions = [w for w in result.warnings if w.code.startswith("caution_")]
+        assert result.next_step == ("physician_review" if cautions else "approve")
 
 
 @PROPERTY

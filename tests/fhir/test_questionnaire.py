@@ -69,13 +69,25 @@ def test_chimerism_is_asked_only_for_the_chimerism_indication() -> None:
 def test_a_question_read_without_a_guard_always_shows() -> None:
     items = _items("donor_lymphocyte_infusion")
     assert "enableWhen" not in items["dli_indication"]
-    assert "enableWhen" not in items["diagnosis_category"]
+    assert "enableWhen" not in items["cell_source"]
+
+
+def test_the_disease_is_asked_once_an_allogeneic_transplant_could_make_it_decide() -> None:
+    item = _items("donor_lymphocyte_infusion")["diagnosis_category"]
+    assert item["enableBehavior"] == "any"
+    shown_for = {
+        (e["question"], str(e.get("answerCoding", {}).get("code"))) for e in item["enableWhen"]
+    }
+    assert ("prior_hsct", "allogeneic") in shown_for
 
 
 def test_a_question_with_several_guards_shows_when_any_holds() -> None:
     item = _items("hematopoietic_stem_cell_boost")["hscb_indication"]
     assert item["enableBehavior"] == "any"
-    assert {e["question"] for e in item["enableWhen"]} == {"prior_hsct", "prior_car_t"}
+    assert {e["question"] for e in item["enableWhen"]} == {
+        "prior_hsct_medically_necessary",
+        "prior_car_t",
+    }
 
 
 def test_answers_become_facts() -> None:

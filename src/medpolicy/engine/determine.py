@@ -70,6 +70,7 @@ class _Compiled:
     fixed_warnings: tuple[Advisory, ...]
     caution_facts: tuple[str, ...]
     cautions: dict[tuple[Any, ...], tuple[Advisory, ...]] = field(default_factory=dict)
+    reviewed: dict[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(default_factory=dict)
 
     def caution_warnings(self, values: dict[str, Any]) -> tuple[Advisory, ...]:
         """Clinical cautions that hold; they depend only on a few facts, so are cached."""
@@ -84,6 +85,19 @@ class _Compiled:
             )
             if len(self.cautions) < _CACHE_LIMIT:
                 self.cautions[key] = found
+        return found
+
+    def with_cautions(self, verdict: Verdict, cautions: tuple[Advisory, ...]) -> Verdict:
+        """A verdict that meets the criteria goes to a physician when a caution holds
+        (MCP-210.md, "Outcomes"): the outcome stays, the next step and a reason change."""
+        if not cautions or verdict.outcome is not Outcome.MEETS_CRITERIA:
+            return verdict
+        key = (verdict, cautions)
+        found = self.reviewed.get(key)
+        if found is None:
+            found = explain.with_cautions(verdict, cautions)
+            if len(self.reviewed) < _CACHE_LIMIT:
+                self.reviewed[key] = found
         return found
 
 
@@ -143,8 +157,9 @@ class Engine:
         line = request.member.line_of_business if request.member else None
         basis = policy.coverage_basis.for_line(line)
         program = resolved.program
-        verdict = program.verdict(program.pattern(values), basis)
-        warnings = code_warnings + conflicts + resolved.caution_warnings(values)
+        cautions = resolved.caution_warnings(values)
+        verdict = resolved.with_cautions(program.verdict(program.pattern(values), basis), cautions)
+        warnings = code_warnings + conflicts + cautions
         return Determination(
             request_id=request.request_id,
             policy=resolved.policy_ref,

@@ -6,10 +6,20 @@ words a member can read, and gives the passage of the policy behind it.
 
 from __future__ import annotations
 
-from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status
+from dataclasses import replace
+
+from medpolicy.domain import (
+    Advisory,
+    CriterionResult,
+    MissingFact,
+    NextStep,
+    Outcome,
+    Status,
+    Verdict,
+)
 from medpolicy.policy.model import Policy, Section, Version
 
-__all__ = ["not_addressed", "reasons", "version_label"]
+__all__ = ["not_addressed", "reasons", "version_label", "with_cautions"]
 
 _REVIEW = "This is a recommendation, not a denial: a physician reviewer decides the request."
 
@@ -71,6 +81,24 @@ def reasons(
     if basis != policy.coverage_basis.default:
         out.append(policy.coverage_basis.explanations[basis])
     return tuple(out)
+
+
+def with_cautions(verdict: Verdict, cautions: tuple[Advisory, ...]) -> Verdict:
+    """The verdict sent to a physician because clinical cautions hold: same outcome and
+    checklist, next step ``physician_review``, and a reason naming each caution."""
+    named = _join([c.code for c in cautions])
+    reason = (
+        f"A clinical caution holds ({named}): the criteria are met, but the policy's overview "
+        "advises against the service in this situation, so a physician reviews the request "
+        "instead of it being approved automatically."
+    )
+    changed = replace(
+        verdict,
+        next_step=NextStep.PHYSICIAN_REVIEW,
+        reasons=(reason, *verdict.reasons),
+        json_fragment="",
+    )
+    return replace(changed, json_fragment=changed.fragment())
 
 
 def _not_met(item: CriterionResult, label: str) -> str:

@@ -12,28 +12,39 @@ from functools import lru_cache
 from typing import Any
 
 from medpolicy.domain import Advisory, FactEvidence
-from medpolicy.policy.model import Policy
+from medpolicy.policy.model import Disagreement, Policy
 from medpolicy.terminology.icd10cm import display
 
 __all__ = ["merge", "stated_evidence"]
 
 
 @lru_cache(maxsize=32768)
-def _derive_cached(policy: Policy, codes: tuple[str, ...]) -> tuple[tuple[str, FactEvidence], ...]:
+def _derive_cached(
+    policy: Policy, codes: tuple[str, ...]
+) -> tuple[tuple[tuple[str, FactEvidence], ...], tuple[tuple[str, Disagreement, str], ...]]:
+    """Facts the codes establish, and the facts they leave unknown because they disagree
+    (fact, what to say, the message with the codes filled in)."""
     found: list[tuple[str, FactEvidence]] = []
+    disagreements: list[tuple[str, Disagreement, str]] = []
     for derivation in policy.derivations:
-        best: tuple[int, str] | None = None
+        first_by_rank: dict[int, str] = {}
         for code in codes:
             for rank, rule in enumerate(derivation.rules):
-                if best is not None and rank >= best[0]:
-                    break
                 if rule.codes.matches(code):
-                    best = (rank, code)
+                    first_by_rank.setdefault(rank, code)
                     break
-        if best is not None:
-            value = derivation.rules[best[0]].value
-            found.append((derivation.fact, FactEvidence(value, f"ICD-10-CM {display(best[1])}")))
-    return tuple(found)
+        if not first_by_rank:
+            continue
+        rules = derivation.rules
+        values = {str(rules[rank].value): display(code) for rank, code in first_by_rank.items()}
+        if derivation.disagreement is not None and len(values) > 1:
+            message = derivation.disagreement.message.format_map(values)
+            disagreements.append((derivation.fact, derivation.disagreement, message))
+            continue
+        rank = min(first_by_rank)
+        source = f"ICD-10-CM {display(first_by_rank[rank])}"
+        found.append((derivation.fact, FactEvidence(rules[rank].value, source)))
+    return tuple(found), tuple(disagreements)
 
 
 _STATED: dict[tuple[type, Any], FactEvidence] = {}
@@ -58,10 +69,15 @@ def merge(
 ) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Advisory, ...]]:
     """All known facts with their sources, their bare values, and a warning for each
     stated value that a code contradicts."""
-    derived = _derive_cached(policy, codes) if policy is not None and codes else ()
+    derived, disagreements = (
+        _derive_cached(policy, codes) if policy is not None and codes else ((), ())
+    )
     known = dict(derived)
     values = {fact: evidence.value for fact, evidence in derived}
-    conflicts: tuple[Advisory, ...] = ()
+    conflicts: tuple[Advisory, ...] = tuple(
+        _disagreement(fact, what, message, stated.get(fact))
+        for fact, what, message in disagreements
+    )
     cache = _STATED
     for fact, value in stated.items():
         if fact in values and values[fact] != value:
@@ -70,6 +86,14 @@ def merge(
         evidence = cache.get((value.__class__, value))
         known[fact] = evidence if evidence is not None else stated_evidence(value)
     return known, values, conflicts
+
+
+def _disagreement(fact: str, what: Disagreement, message: str, stated: Any) -> Advisory:
+    if stated is None:
+        then = f"{fact} is left unknown and asked of the requester."
+    else:
+        then = f"the request states {fact} = {_show(stated)}, which was used."
+    return Advisory(code=what.warning, message=f"{message} So {then}")
 
 
 def _conflict(fact: str, value: Any, derived: FactEvidence) -> Advisory:

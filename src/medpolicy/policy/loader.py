@@ -29,6 +29,7 @@ from medpolicy.policy.model import (
     CoverageBasis,
     Derivation,
     DerivationRule,
+    Disagreement,
     EvidenceItem,
     FactDef,
     Node,
@@ -263,6 +264,8 @@ class _Compiler:
         exclusions = tuple(
             self.top(node, f"{where}.exclusions[{i}]") for i, node in enumerate(spec.exclusions)
         )
+        for i, c in enumerate(spec.cautions):
+            self.check_warning_code(c.code, f"{where}.cautions[{i}].code")
         cautions = tuple(
             Caution(
                 code=c.code,
@@ -273,6 +276,18 @@ class _Compiler:
             for i, c in enumerate(spec.cautions)
         )
         return Section(name, spec.title, spec.citation, criteria, exclusions, cautions)
+
+    def check_warning_code(self, code: str, path: str) -> None:
+        """A warning code must not read as a fact id: neither the same name nor the same
+        words in another order (`steroid_refractory_gvhd` beside `gvhd_steroid_refractory`)."""
+        words = sorted(code.split("_"))
+        for fact_id in self.facts:
+            if sorted(fact_id.split("_")) == words:
+                raise self.fail(
+                    f"warning code {code!r} reads like the fact {fact_id!r}; "
+                    "give it a name that cannot be taken for a fact (e.g. prefix `caution_`)",
+                    path,
+                )
 
     def top(self, spec: schema.NodeSpec, path: str) -> Node:
         for key in ("id", "text", "citation"):
@@ -414,8 +429,28 @@ def _load_derivations(
                     path=f"{where}.value",
                 )
             rules.append(DerivationRule(rule.value, rule.why, _matcher(rule.codes, file, where)))
-        out.append(Derivation(spec.fact, spec.system, tuple(rules)))
+        disagreement = None
+        if spec.when_codes_disagree is not None:
+            disagreement = _disagreement(spec.when_codes_disagree, rules, file, f"[{index}]")
+        out.append(Derivation(spec.fact, spec.system, tuple(rules), disagreement))
     return tuple(out)
+
+
+def _disagreement(
+    spec: schema.DisagreementSpec, rules: list[DerivationRule], file: str, where: str
+) -> Disagreement:
+    """The warning for codes that disagree; its message may name only the rules' values."""
+    values = {str(rule.value): "" for rule in rules}
+    try:
+        spec.message.format_map(values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PolicyError(
+            f"the message may use only {{value}} placeholders of the rules' values "
+            f"({', '.join(values)}); it has a problem with {exc}",
+            file=file,
+            path=f"{where}.when_codes_disagree.message",
+        ) from None
+    return Disagreement(spec.warning, spec.message)
 
 
 def _matcher(spec: schema.CodesSpec, file: str, where: str) -> CodeMatcher:

@@ -20,6 +20,7 @@ __all__ = [
     "CoverageBasis",
     "Derivation",
     "DerivationRule",
+    "Disagreement",
     "EvidenceItem",
     "FactDef",
     "Node",
@@ -264,12 +265,23 @@ class DerivationRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Disagreement:
+    """What to say when codes match rules of different values: the fact then stays
+    unknown. ``message`` names the codes through ``{value}`` placeholders."""
+
+    warning: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Derivation:
-    """How diagnosis codes establish one fact: the first rule any code matches wins."""
+    """How diagnosis codes establish one fact: the first rule any code matches wins,
+    unless ``disagreement`` is set and codes match rules of different values."""
 
     fact: str
     system: str
     rules: tuple[DerivationRule, ...]
+    disagreement: Disagreement | None = None
 
 
 @dataclass(frozen=True, slots=True)

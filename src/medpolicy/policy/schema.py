@@ -142,10 +142,16 @@ class RuleSpec(_Strict):
     codes: CodesSpec
 
 
+class DisagreementSpec(_Strict):
+    warning: StrictStr
+    message: StrictStr
+
+
 class DerivationSpec(_Strict):
     fact: StrictStr
     system: Literal["ICD-10-CM"]
     rules: list[RuleSpec] = Field(min_length=1)
+    when_codes_disagree: DisagreementSpec | None = None
 
 
 class EvidenceSpec(_Strict):

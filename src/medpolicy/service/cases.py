@@ -1,7 +1,8 @@
 """The case workflow: submit, add information, decide, extend, withdraw, read and list.
 
 A provider's submission is decided by the engine at once and stored with the engine's
-determination; the outcome sets the status (``meets_criteria`` is approved on the spot,
+determination; the outcome sets the status (``meets_criteria`` is approved on the spot
+unless a clinical caution sends it to a physician,
 ``insufficient_information`` waits for the provider, an adverse outcome waits for a
 physician, ``not_addressed`` is routed to another policy). Each change is one transaction
 that also appends to the audit log, and it is committed before the caller hears back.
@@ -39,6 +40,17 @@ STATUS_BY_OUTCOME: dict[str, CaseStatus] = {
     Outcome.DOES_NOT_MEET_CRITERIA: CaseStatus.IN_REVIEW,
     Outcome.NOT_ADDRESSED: CaseStatus.ROUTED,
 }
+
+
+def case_status(determination: Determination) -> CaseStatus:
+    """The status a fresh determination puts a case in: by outcome, except that a request
+    meeting the criteria with a clinical caution (next step ``physician_review``) waits
+    for a physician instead of being approved (MCP-210.md, "Outcomes")."""
+    if determination.next_step == "physician_review":
+        return CaseStatus.IN_REVIEW
+    return STATUS_BY_OUTCOME[determination.outcome]
+
+
 OPEN_STATUSES = (CaseStatus.PENDING_INFORMATION, CaseStatus.IN_REVIEW, CaseStatus.ROUTED)
 FINAL_STATUSES = (CaseStatus.APPROVED, CaseStatus.DENIED, CaseStatus.PARTIALLY_APPROVED)
 CLOSED_STATUSES = (*FINAL_STATUSES, CaseStatus.WITHDRAWN)
@@ -151,7 +163,7 @@ class CaseDesk:
         determination: Determination,
     ) -> CaseRecord:
         now = self.clock.now()
-        status = STATUS_BY_OUTCOME[determination.outcome]
+        status = case_status(determination)
         case = Case(
             id=str(uuid.uuid4()),
             org=org,
@@ -199,7 +211,7 @@ class CaseDesk:
             now = self.clock.now()
             case.version += 1
             case.outcome = determination.outcome
-            case.status = STATUS_BY_OUTCOME[determination.outcome]
+            case.status = case_status(determination)
             case.decided_at = now if case.status == CaseStatus.APPROVED else None
             version = _version(
                 case=case,

@@ -1,7 +1,9 @@
 """The CRD coverage-information extension, chosen from an engine determination.
 
 - ``meets_criteria``: covered, prior authorization still needed (the plan requires it for
-  these services) but the clinician knows it will pass; no documentation asked.
+  these services) but the clinician knows it will pass; no documentation asked. With a
+  clinical caution (next step ``physician_review``) a physician reviews it, so clinical
+  documentation goes with the request, as for an adverse outcome.
 - ``insufficient_information``: covered conditionally; pa-needed and doc-needed are
   ``conditional``, info-needed says clinical information is missing, and the section's
   questionnaire is referenced so DTR can collect it.
@@ -34,8 +36,10 @@ _ASSERTIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-def assertion(outcome: str) -> tuple[str, str, str | None]:
-    """(covered, pa-needed, doc-needed) for an engine outcome."""
+def assertion(outcome: str, next_step: str | None = None) -> tuple[str, str, str | None]:
+    """(covered, pa-needed, doc-needed) for an engine outcome and next step."""
+    if outcome == "meets_criteria" and next_step == "physician_review":
+        return ("covered", "auth-needed", "clinical")
     return _ASSERTIONS[outcome]
 
 
@@ -48,7 +52,7 @@ def coverage_information(
     today: date,
 ) -> dict[str, Any]:
     """The extension for one billing code of one order."""
-    covered, pa_needed, doc_needed = assertion(determination.outcome)
+    covered, pa_needed, doc_needed = assertion(determination.outcome, determination.next_step)
     parts: list[dict[str, Any]] = []
     if coverage_ref:
         parts.append({"url": "coverage", "valueReference": {"reference": coverage_ref}})

@@ -48,6 +48,11 @@ _LINE = {
     ),
 }
 
+_CAUTION_LINE = (
+    "Prior authorization is required; it meets {policy} criteria, but a clinical caution "
+    "sends it to a physician reviewer."
+)
+
 
 def answer_hook(
     service_id: str, body: Any, registry: Registry, evaluate: Evaluate, today: date
@@ -91,6 +96,10 @@ def answer_hook(
                 raise OutputError(f"coverage-information breaks {problems}")
             extensions.append(extension)
             line = _LINE.get(determination.outcome)
+            if determination.outcome == "meets_criteria" and (
+                determination.next_step == "physician_review"
+            ):
+                line = _CAUTION_LINE
             if line:
                 lines.append(f"{code}: " + line.format(policy=target.policy.id))
         if extensions:
