@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_fixtures import Harness, make_harness
 from fastapi.testclient import TestClient
-from pas_payloads import answers, coverage, pas_bundle, patient, service_request
 
 from medpolicy import evaluate
 from medpolicy.adapters.cds_hooks import answer_hook
 from medpolicy.policy.registry import default_registry
+
+from .app_fixtures import Harness, make_harness
+from .pas_payloads import answers, coverage, pas_bundle, patient, service_request
 
 DLI_MEETS: dict[str, Any] = {
     "prior_hsct": "allogeneic",
