@@ -4,6 +4,8 @@ official Da Vinci examples read as published."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+# The audit key and checkpoints of every test's database go to a folder of this run, not
+# to the user's data folder (servers started by tests inherit this environment).
+_AUDIT_DIR = Path(tempfile.mkdtemp(prefix="medpolicy-audit-"))
+os.environ.setdefault("MEDPOLICY_AUDIT_KEY_FILE", str(_AUDIT_DIR / "audit.key"))
+os.environ.setdefault("MEDPOLICY_AUDIT_CHECKPOINT_FILE", str(_AUDIT_DIR / "checkpoints.jsonl"))
 
 
 @pytest.fixture(scope="session")

@@ -82,13 +82,18 @@ def settings_from(args: argparse.Namespace) -> ServiceSettings:
 
 
 @contextmanager
-def _database(args: argparse.Namespace) -> Iterator[Database]:
-    """The configured database, migrated (commands may run before the first ``serve``)."""
+def _database(args: argparse.Namespace, *, make_key: bool = True) -> Iterator[Database]:
+    """The configured database, migrated (commands may run before the first ``serve``),
+    with the audit key (made on first use unless ``make_key`` is false)."""
+    from medpolicy.service.audit_key import load_key
     from medpolicy.service.db import migrate
     from medpolicy.service.db.database import Database
 
-    database = Database(settings_from(args).resolved_database_url())
+    settings = settings_from(args)
+    database = Database(settings.resolved_database_url())
     try:
+        if make_key:
+            database.audit_key = load_key(settings, create=True)
         migrate.upgrade(database)
         yield database
     finally:
@@ -182,18 +187,12 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    from medpolicy.service import audit
+    from medpolicy.service.audit_report import verify_report
 
-    with _database(args) as database, database.transaction() as session:
-        result = audit.verify(session)
-    if result.ok:
-        print(f"audit log intact: {result.checked} entries")
-        return 0
-    print(
-        f"audit log broken at entry {result.broken_at}: {result.reason} "
-        f"({result.checked} entries before it are intact)"
-    )
-    return 1
+    with _database(args, make_key=False) as database:
+        ok, lines = verify_report(database, settings_from(args))
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,6 +36,20 @@ class ServiceSettings(BaseSettings):
     """The URL clients use to reach the service (e.g. behind a proxy), such as
     ``https://payer.example/medpolicy``; CDS Hooks JWTs must name it in ``aud``. Unset, the
     URL each request arrived on is used."""
+    migration_database_url: str | None = None
+    """PostgreSQL: the owner's URL, used only to migrate and to grant the service's role
+    (``database_url``) what it needs; the service itself then connects as a role that owns
+    nothing, so it can neither disable the audit log's triggers nor drop anything."""
+    audit_key: str | None = None
+    """The audit log's signing key itself (at least 32 characters); else a key file."""
+    audit_key_file: Path | None = None
+    """The audit key file; ``audit.key`` in ``data_dir`` when unset."""
+    audit_checkpoint_file: Path | None = None
+    """Signed checkpoints of the audit log; ``audit-checkpoints.jsonl`` in ``data_dir``."""
+    audit_checkpoint_seconds: float = 60.0
+    """How often the service writes a checkpoint when the log has grown (0: never)."""
+    audit_syslog: str | None = None
+    """Also send each checkpoint to syslog: a socket path such as ``/dev/log``."""
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: the configured one, else SQLite in ``data_dir``."""

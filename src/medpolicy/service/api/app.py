@@ -15,9 +15,11 @@ from medpolicy.service.api.access_log import AccessLog
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
 from medpolicy.service.api.routes.cds_hooks import router as crd_router
 from medpolicy.service.api.routes.fhir import router as fhir_router
+from medpolicy.service.audit_checkpoint import CheckpointWriter
+from medpolicy.service.audit_key import load_key
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock, SystemClock
-from medpolicy.service.config import ServiceSettings
+from medpolicy.service.config import ServiceSettings, normalize_database_url
 from medpolicy.service.db import migrate
 from medpolicy.service.db.database import Database
 from medpolicy.service.tokens import TokenDesk
@@ -43,13 +45,22 @@ def create_app(
     """
     settings = settings or ServiceSettings()
     database = database or Database(settings.resolved_database_url())
-    migrate.upgrade(database)
+    if settings.migration_database_url:
+        migrate.upgrade_as_owner(
+            normalize_database_url(settings.migration_database_url), database.url
+        )
+    else:
+        migrate.upgrade(database)
+    database.audit_key = database.audit_key or load_key(settings, create=True)
     clock = clock or SystemClock()
     engine = engine or default_engine()
+    checkpoints = CheckpointWriter(database, clock, settings, database.audit_key)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        checkpoints.start()
         yield
+        checkpoints.stop()
         database.dispose()
 
     app = FastAPI(
@@ -62,6 +73,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.registry = engine.registry
+    app.state.audit_checkpoints = checkpoints
     app.state.case_desk = CaseDesk(database, clock, partial(evaluate, engine=engine))
     app.state.token_desk = TokenDesk(database, clock)
     app.state.public_base_url = settings.public_base_url

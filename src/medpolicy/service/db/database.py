@@ -26,8 +26,11 @@ SQLITE_BUSY_TIMEOUT_S = 30
 class Database:
     """A connected database and a way to run one unit of work in one transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
         self.url = url
+        self.audit_key = audit_key
+        """The audit log's signing key (see ``service/audit_key.py``); loaded when first
+        needed if not given."""
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._queue = threading.Lock() if self.is_sqlite else nullcontext()
@@ -41,6 +44,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on leaving the block, or rolled back on error."""
         with self._queue, self._sessions.begin() as session:
+            session.info["database"] = self
             yield session
 
     def dispose(self) -> None:

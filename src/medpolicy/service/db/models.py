@@ -5,7 +5,8 @@
 - ``case_versions``: every version of the request and of its determination (submission,
   then each addition of information), never overwritten.
 - ``case_events``: reviewer decisions and deadline extensions.
-- ``audit_log``: append-only, hash-chained record of every read and write of a case.
+- ``audit_log``: append-only, HMAC-chained record of every read and write of a case, with
+  the digest of each row a change wrote.
 - ``crd_seen_jti``: every CDS client JWT id accepted, until it expires, so a replay is refused.
 - ``crd_feedback``: what clinicians' systems report back about our CRD cards.
 - ``pas_claim_alias``: the identifier of each PAS Claim Update, pointing to the Claim whose
@@ -132,6 +133,8 @@ class AuditEntry(Base):
     case_id: Mapped[str | None] = mapped_column(String(36), index=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    """SHA-256 of each tracked row the entry's transaction wrote, by ``table/primary key``."""
 
 
 class SeenJti(Base):
