@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.conftest import (  # noqa: F401 - fixtures
+from tests.service.conftest import (  # noqa: F401 - fixtures
     client,
     clock,
     database,

@@ -30,7 +30,7 @@ from medpolicy.service.cli import main
 from medpolicy.service.clock import FixedClock
 from medpolicy.service.config import ServiceSettings
 from medpolicy.service.db.database import Database
-from service.samples import adverse_request, dli_request
+from tests.service.samples import adverse_request, dli_request
 
 Headers = dict[str, dict[str, str]]
 

@@ -20,7 +20,7 @@ from medpolicy.service.api.app import create_app
 from medpolicy.service.config import ServiceSettings
 from medpolicy.service.principal import SYSTEM
 from medpolicy.service.tokens import TokenDesk
-from service.samples import dli_request
+from tests.service.samples import dli_request
 
 pytestmark = pytest.mark.postgres
 
