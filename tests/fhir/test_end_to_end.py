@@ -213,3 +213,22 @@ def test_the_official_order_sign_example_gets_a_valid_answer(
     answer = client.post(url, json=body, headers=harness.hook_headers(url))
     assert answer.status_code == 200
     assert answer.json() == {"cards": [], "systemActions": []}
+
+
+def test_a_claim_update_that_changes_a_stated_fact_is_pended_for_a_reviewer(
+    client: TestClient, harness: Harness
+) -> None:
+    adverse = answers(**{**MEETS, "cell_source": "other_donor"})
+    first = client.post(
+        "/fhir/Claim/$submit",
+        json=pas_bundle(response=adverse),
+        headers=harness.headers["provider"],
+    )
+    code, case_id = _review(first.json())
+    assert code == "A4"
+    update = pas_bundle(claim_id="claim-1-update", related="claim-1", response=answers(**MEETS))
+    second = client.post("/fhir/Claim/$submit", json=update, headers=harness.headers["provider"])
+    assert _review(second.json()) == ("A4", case_id)
+    case = client.get(f"/v1/cases/{case_id}", headers=harness.headers["nurse"]).json()
+    assert (case["outcome"], case["status"]) == ("meets_criteria", "in_review")
+    assert [c["fact"] for c in case["changed_facts"]] == ["cell_source"]

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medpolicy.domain import CaseStatus, Determination, Outcome
-from medpolicy.service import audit, deadlines
+from medpolicy.service import audit, deadlines, fact_changes
 from medpolicy.service.clock import Clock
 from medpolicy.service.db import repositories as repo
 from medpolicy.service.db.database import Database
@@ -209,10 +209,10 @@ class CaseDesk:
             request = merge_information(current.request, diagnoses, facts)
             determination = self.evaluate(request)
             now = self.clock.now()
+            previous_outcome = case.outcome
             case.version += 1
             case.outcome = determination.outcome
             case.status = case_status(determination)
-            case.decided_at = now if case.status == CaseStatus.APPROVED else None
             version = _version(
                 case=case,
                 kind="information",
@@ -221,8 +221,25 @@ class CaseDesk:
                 determination=determination,
                 now=now,
             )
+            changes = fact_changes.changed_facts(current.determination, version.determination)
+            routed = bool(changes) and case.status == CaseStatus.APPROVED
+            if routed:
+                case.status = CaseStatus.IN_REVIEW
+            case.decided_at = now if case.status == CaseStatus.APPROVED else None
             session.add(version)
             self._audit(session, principal, "case.information", [case.id])
+            if changes:
+                detail = fact_changes.change_detail(
+                    changes=changes,
+                    version=case.version,
+                    principal=principal,
+                    at=now,
+                    previous_outcome=str(previous_outcome),
+                    outcome=str(determination.outcome),
+                    routed_to_review=routed,
+                )
+                session.add(_event(case, fact_changes.EVENT_KIND, principal, detail, now))
+                self._audit(session, principal, "case.facts_changed", [case.id])
             session.flush()
             return _load(session, case)
 

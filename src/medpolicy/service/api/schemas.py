@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from medpolicy.domain import CaseStatus, LineOfBusiness, NextStep, Outcome
+from medpolicy.service import fact_changes
 from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
 from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseVersion
@@ -204,9 +205,10 @@ class VersionPublic(BaseModel):
 
 
 class EventPublic(BaseModel):
-    """A reviewer's decision, an extension, or the provider's withdrawal."""
+    """A reviewer's decision, an extension, the provider's withdrawal, or a change of facts
+    already on the case (old and new values, who, when: see ``service/fact_changes.py``)."""
 
-    kind: Literal["decision", "extension", "withdrawal"]
+    kind: Literal["decision", "extension", "withdrawal", "fact_change"]
     at: datetime
     actor_role: str
     detail: dict[str, Any]
@@ -230,11 +232,19 @@ class CasePublic(CaseSummary):
     decision: dict[str, Any] | None
     versions: list[VersionPublic]
     events: list[EventPublic]
+    changed_facts: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description=(
+            "Every change of a fact the case already knew, oldest first: fact, old and new "
+            "value with source, version, when, by whom, and whether it sent the case to review"
+        ),
+    )
 
     @classmethod
     def of_record(cls, record: CaseRecord, now: datetime) -> CasePublic:
         """From a case read with its history."""
         decisions = [e.detail for e in record.events if e.kind == "decision"]
+        changes = [e.detail for e in record.events if e.kind == fact_changes.EVENT_KIND]
         return cls(
             **CaseSummary.of(record.case, now).model_dump(),
             request=record.current.request,
@@ -242,6 +252,7 @@ class CasePublic(CaseSummary):
             decision=decisions[-1] if decisions else None,
             versions=[VersionPublic.of(v) for v in record.versions],
             events=[EventPublic.of(e) for e in record.events],
+            changed_facts=fact_changes.flagged_changes(changes),
         )
 
 
