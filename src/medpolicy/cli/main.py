@@ -25,7 +25,7 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 
 
-_ENGINE_COMMANDS = frozenset({"evaluate", "policy"})
+_ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +67,13 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
     evaluate_cmd.add_argument("--format", choices=("json", "text"), default="json")
     evaluate_cmd.set_defaults(run=_evaluate)
 
+    extract_cmd = commands.add_parser(
+        "extract",
+        help="propose facts from clinical notes: JSON Lines or one text note, from FILE or stdin",
+    )
+    extract_cmd.add_argument("file", nargs="?", default="-", help="notes file, or - for stdin")
+    extract_cmd.set_defaults(run=_extract)
+
     policy_cmd = commands.add_parser("policy", help="show, compare and check policies")
     policy_sub = policy_cmd.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
     show = policy_sub.add_parser("show", help="the criteria of a version, with citations")
@@ -98,6 +105,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     stream = open_input(args.file)
     try:
         return _decide_all(stream, as_text=args.format == "text")
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from medpolicy.cli.extract import extract_stream, input_name
+
+    stream = open_input(args.file)
+    try:
+        return extract_stream(stream, input_name(args.file))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

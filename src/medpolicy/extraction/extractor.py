@@ -101,7 +101,9 @@ class Extractor:
         self._nlp = build_pipeline(rules)
         self._by_id = {r.id: r for fr in rules.fact_rules.values() for r in fr.rules}
 
-    def extract(self, text: str, *, note_id: str | None = None, service: str | None = None) -> Extraction:
+    def extract(
+        self, text: str, *, note_id: str | None = None, service: str | None = None
+    ) -> Extraction:
         """Read one note."""
         return self._read(Note(text, note_id, service), self._nlp(text))
 
@@ -125,7 +127,9 @@ class Extractor:
         spans = list(doc.spans.get(SPAN_GROUP, ()))
         owned = self._owned_modifiers(spans)
         for span in spans:
-            finding = self._finding(span, note.text, service, dates, sections, owned)
+            finding = self._finding(
+                span, note.text, service=service, dates=dates, sections=sections, owned=owned
+            )
             if finding is None:
                 continue
             value, aside = _value_of(finding, self.rules.fact_rules[finding.fact].keeps)
@@ -136,7 +140,9 @@ class Extractor:
         return self._settle(note, findings, assertions)
 
     def _service_of(self, text: str) -> str | None:
-        named = [code for code, cues in self.rules.services.items() if any(c.search(text) for c in cues)]
+        named = [
+            code for code, cues in self.rules.services.items() if any(c.search(text) for c in cues)
+        ]
         return named[0] if len(named) == 1 else None
 
     def _owned_modifiers(self, spans: list[Any]) -> set[tuple[int, int]]:
@@ -159,6 +165,7 @@ class Extractor:
         self,
         span: Any,
         text: str,
+        *,
         service: str | None,
         dates: list[NoteDate],
         sections: _Sections,
@@ -196,7 +203,9 @@ class Extractor:
         date = _date_near(dates, start, end, sentence.start_char, sentence.end_char)
         return _Finding(rule.fact, value, rule, start, end, date, frozenset(kinds))
 
-    def _settle(self, note: Note, findings: list[_Finding], assertions: list[Assertion]) -> Extraction:
+    def _settle(
+        self, note: Note, findings: list[_Finding], assertions: list[Assertion]
+    ) -> Extraction:
         facts: dict[str, Any] = dict.fromkeys(self.rules.facts)
         evidence: dict[str, str] = {}
         spans: dict[str, tuple[int, int]] = {}
@@ -295,7 +304,12 @@ def _with_value(finding: _Finding, value: Any) -> _Finding:
 
 def _assertion(finding: _Finding, kind: str, text: str) -> Assertion:
     return Assertion(
-        finding.fact, finding.value, kind, text[finding.start : finding.end], finding.start, finding.end
+        finding.fact,
+        finding.value,
+        kind,
+        text[finding.start : finding.end],
+        finding.start,
+        finding.end,
     )
 
 
@@ -328,14 +342,23 @@ def _choose(found: list[_Finding], conflict: str, title_end: int) -> _Finding | 
     return best
 
 
+def _comparable(first: NoteDate | None, second: NoteDate | None) -> bool:
+    """Two dates on one clock that differ."""
+    return (
+        first is not None
+        and second is not None
+        and first.clock == second.clock
+        and first.key != second.key
+    )
+
+
 def _wins(a: _Finding, b: _Finding, *, specific_first: bool) -> bool:
     """Whether ``a`` should win over ``b``: later dated (on one clock), then more specific,
     then written later; or the more specific first, when the fact's rules say so."""
     if specific_first and a.rule.specificity != b.rule.specificity:
         return a.rule.specificity > b.rule.specificity
-    if a.date is not None and b.date is not None and a.date.clock == b.date.clock:
-        if a.date.key != b.date.key:
-            return a.date.key > b.date.key
+    if _comparable(a.date, b.date):
+        return a.date.key > b.date.key  # type: ignore[union-attr]
     if a.rule.specificity != b.rule.specificity:
         return a.rule.specificity > b.rule.specificity
     return a.start > b.start

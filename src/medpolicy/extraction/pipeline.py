@@ -10,6 +10,7 @@ with the policy's modifiers only, and the Sectionizer with the policy's headers.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from medpolicy.extraction.rules import ExtractionRules
@@ -22,13 +23,16 @@ SPAN_GROUP = "medpolicy_findings"
 def build_pipeline(rules: ExtractionRules) -> Any:
     """A spaCy ``Language`` that marks each fact's findings, their ConText modifiers and the
     sections of a note; nothing is downloaded."""
+    import medspacy.sentence_splitting  # noqa: F401  (registers medspacy_pysbd)
     import spacy
     from medspacy.context import ConTextRule
     from medspacy.custom_tokenizer import create_medspacy_tokenizer
     from medspacy.section_detection import SectionRule
     from spacy.language import Language
 
-    import medspacy.sentence_splitting  # noqa: F401  (registers medspacy_pysbd)
+    # ConText keeps a token Matcher that this policy's modifiers (phrases and expressions)
+    # leave empty; spaCy warns about that on every note.
+    warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
 
     if not Language.has_factory("medpolicy_line_breaks"):
         Language.component("medpolicy_line_breaks", func=_break_at_line_ends)
@@ -39,7 +43,7 @@ def build_pipeline(rules: ExtractionRules) -> Any:
     nlp.add_pipe("medspacy_pysbd")
     nlp.add_pipe("medpolicy_line_breaks")
     nlp.add_pipe("medpolicy_targets", config={"rules_key": _register(rules)})
-    context = nlp.add_pipe(
+    context: Any = nlp.add_pipe(
         "medspacy_context",
         config={
             "rules": None,
@@ -50,7 +54,7 @@ def build_pipeline(rules: ExtractionRules) -> Any:
         },
     )
     context.add([_context_rule(ConTextRule, m) for m in rules.modifiers])
-    sectionizer = nlp.add_pipe(
+    sectionizer: Any = nlp.add_pipe(
         "medspacy_sectionizer",
         config={"rules": None, "input_span_type": None, "span_attrs": None},
     )
@@ -99,7 +103,7 @@ def _register(rules: ExtractionRules) -> int:
     return id(rules)
 
 
-def _targets_factory(nlp: Any, name: str, rules_key: int) -> Any:
+def _targets_factory(nlp: Any, name: str, rules_key: int) -> Any:  # noqa: ARG001  (spaCy's factory signature)
     return _TargetFinder(_REGISTERED[rules_key])
 
 
@@ -118,7 +122,11 @@ class _TargetFinder:
         from medspacy.target_matcher import TargetRule
 
         self._rules = [
-            (rules.label(fact), TargetRule(rule.id, rules.label(fact), pattern=_regex(rule.pattern)), rule.pattern)
+            (
+                rules.label(fact),
+                TargetRule(rule.id, rules.label(fact), pattern=_regex(rule.pattern)),
+                rule.pattern,
+            )
             for fact, fact_rules in rules.fact_rules.items()
             for rule in fact_rules.rules
         ]

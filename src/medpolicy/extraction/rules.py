@@ -63,6 +63,7 @@ class _ModifierSpec(_Strict):
     direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
     literals: list[StrictStr] = Field(default_factory=list)
     patterns: list[StrictStr] = Field(default_factory=list)
+    tokens: list[list[dict[StrictStr, StrictStr]]] = Field(default_factory=list)
     max_scope: StrictInt | None = Field(default=None, ge=1)
     facts: list[StrictStr] | None = None
     except_facts: list[StrictStr] | None = None
@@ -111,7 +112,7 @@ class ModifierRule:
     category: str
     direction: str
     literal: str
-    pattern: str | None
+    pattern: str | list[dict[str, str]] | None
     max_scope: int | None
     allowed_labels: frozenset[str] | None
     excluded_labels: frozenset[str] | None
@@ -192,7 +193,9 @@ def load_rules(policy: Policy) -> ExtractionRules:
     kinds = _kinds(pipeline, _display(pipeline_file, root))
     section_categories = {s.category for s in pipeline.sections}
     fact_rules = {
-        str(fact_id): _fact_rules(policy, fact_id, raw, kinds, section_categories, where)
+        str(fact_id): _fact_rules(
+            policy, fact_id, raw, kinds=kinds, section_categories=section_categories, file=where
+        )
         for fact_id, raw in raw_targets.items()
     }
     pipeline_where = _display(pipeline_file, root)
@@ -229,9 +232,7 @@ def _kinds(pipeline: _PipelineSpec, file: str) -> dict[str, str]:
                 path=f"kinds.{category}",
             )
     if NEGATED not in pipeline.kinds.values():
-        raise PolicyError(
-            f"one category must have the kind {NEGATED!r}", file=file, path="kinds"
-        )
+        raise PolicyError(f"one category must have the kind {NEGATED!r}", file=file, path="kinds")
     return dict(pipeline.kinds)
 
 
@@ -253,7 +254,9 @@ def _services(
     return out
 
 
-def _sections(pipeline: _PipelineSpec, kinds: Mapping[str, str], file: str) -> tuple[SectionRule, ...]:
+def _sections(
+    pipeline: _PipelineSpec, kinds: Mapping[str, str], file: str
+) -> tuple[SectionRule, ...]:
     known = set(kinds.values())
     out: list[SectionRule] = []
     for i, spec in enumerate(pipeline.sections):
@@ -282,8 +285,8 @@ def _modifiers(
                 file=file,
                 path=f"{path}.category",
             )
-        if not spec.literals and not spec.patterns:
-            raise PolicyError("a modifier needs literals or patterns", file=file, path=path)
+        if not spec.literals and not spec.patterns and not spec.tokens:
+            raise PolicyError("a modifier needs literals, patterns or tokens", file=file, path=path)
         if spec.facts is not None and spec.except_facts is not None:
             raise PolicyError(
                 "give `facts` or `except_facts`, not both", file=file, path=f"{path}.facts"
@@ -291,9 +294,7 @@ def _modifiers(
         for key, listed in (("facts", spec.facts), ("except_facts", spec.except_facts)):
             for fact in listed or ():
                 if fact not in policy.facts:
-                    raise PolicyError(
-                        f"unknown fact {fact!r}", file=file, path=f"{path}.{key}"
-                    )
+                    raise PolicyError(f"unknown fact {fact!r}", file=file, path=f"{path}.{key}")
         allowed = frozenset(f.upper() for f in spec.facts) if spec.facts is not None else None
         excluded = (
             frozenset(f.upper() for f in spec.except_facts)
@@ -304,19 +305,44 @@ def _modifiers(
         for literal in spec.literals:
             out.append(
                 ModifierRule(
-                    spec.category, spec.direction, literal, None, spec.max_scope,
-                    allowed, excluded, terminated,
+                    spec.category,
+                    spec.direction,
+                    literal,
+                    None,
+                    spec.max_scope,
+                    allowed,
+                    excluded,
+                    terminated,
                 )
             )
         for j, pattern in enumerate(spec.patterns):
             _compile(pattern, file, f"{path}.patterns[{j}]")
+        for j, tokens in enumerate(spec.tokens):
+            out.append(
+                ModifierRule(
+                    spec.category,
+                    spec.direction,
+                    f"{path}.tokens[{j}]",
+                    list(tokens),
+                    spec.max_scope,
+                    allowed,
+                    excluded,
+                    terminated,
+                )
+            )
         if spec.patterns:
             # One expression per modifier: medspaCy reads the note's text once per expression.
             joined = "(?i)" + "|".join(f"(?:{p})" for p in spec.patterns)
             out.append(
                 ModifierRule(
-                    spec.category, spec.direction, f"{path}.patterns", joined, spec.max_scope,
-                    allowed, excluded, terminated,
+                    spec.category,
+                    spec.direction,
+                    f"{path}.patterns",
+                    joined,
+                    spec.max_scope,
+                    allowed,
+                    excluded,
+                    terminated,
                 )
             )
     return tuple(out)
@@ -326,6 +352,7 @@ def _fact_rules(
     policy: Policy,
     fact_id: Any,
     raw: Any,
+    *,
     kinds: Mapping[str, str],
     section_categories: set[str],
     file: str,
@@ -376,9 +403,7 @@ def _only_with(
     for other, values in given.items():
         definition = policy.facts.get(other)
         if definition is None or other == fact_id:
-            raise PolicyError(
-                f"unknown fact {other!r}", file=file, path=f"{fact_id}.only_with"
-            )
+            raise PolicyError(f"unknown fact {other!r}", file=file, path=f"{fact_id}.only_with")
         for value in values:
             if not definition.accepts(value):
                 raise PolicyError(
@@ -393,9 +418,7 @@ def _target_rules(
     fact: FactDef, spec: _TargetSpec, path: str, codes: set[str], file: str
 ) -> list[TargetRule]:
     if (spec.number is None) == (spec.value is None):
-        raise PolicyError(
-            "a rule gives either a `value` or a `number`", file=file, path=path
-        )
+        raise PolicyError("a rule gives either a `value` or a `number`", file=file, path=path)
     if spec.number is not None and fact.type != "number":
         raise PolicyError(
             f"only a number fact reads a number; {fact.id} is {fact.type}", file=file, path=path
