@@ -13,8 +13,16 @@ def patient() -> dict[str, Any]:
         "resourceType": "Patient",
         "id": "pat1",
         "identifier": [{"system": "http://example.org/mrn", "value": "MRN-1"}],
+        "name": [{"family": "Rivera", "given": ["Ana"]}],
+        "gender": "female",
+        "birthDate": "1971-04-09",
         "address": [{"state": "OH"}],
     }
+
+
+def organization(org_id: str, name: str) -> dict[str, Any]:
+    """An Organization as the PAS insurer and requestor profiles want it (active, named)."""
+    return {"resourceType": "Organization", "id": org_id, "active": True, "name": name}
 
 
 def coverage() -> dict[str, Any]:
@@ -38,7 +46,8 @@ def answers(**facts: Any) -> dict[str, Any]:
         elif isinstance(value, int | float):
             answer = {"valueDecimal": value}
         else:
-            answer = {"valueCoding": {"system": f"urn:medpolicy:mcp-210:{name}", "code": value}}
+            system = f"http://127.0.0.1:8210/fhir/CodeSystem/mcp-210-{name.replace('_', '-')}"
+            answer = {"valueCoding": {"system": system, "code": value}}
         items.append({"linkId": name, "answer": [answer]})
     return {
         "resourceType": "QuestionnaireResponse",
@@ -109,18 +118,24 @@ def pas_bundle(
         {"fullUrl": "http://ehr.example/fhir/Coverage/cov1", "resource": coverage()},
         {
             "fullUrl": "http://ehr.example/fhir/Organization/plan",
-            "resource": {"resourceType": "Organization", "id": "plan", "name": "Plan"},
+            "resource": organization("plan", "Plan"),
         },
         {
             "fullUrl": "http://ehr.example/fhir/Organization/clinic",
-            "resource": {"resourceType": "Organization", "id": "clinic", "name": "Clinic"},
+            "resource": organization("clinic", "Clinic"),
         },
     ]
     if response is not None:
         entries.append(
             {"fullUrl": "http://ehr.example/fhir/QuestionnaireResponse/qr1", "resource": response}
         )
-    return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return {
+        "resourceType": "Bundle",
+        "identifier": {"system": "http://ehr.example/pas-transactions", "value": f"tx-{claim_id}"},
+        "type": "collection",
+        "timestamp": "2026-03-02T09:00:00Z",
+        "entry": entries,
+    }
 
 
 def service_request(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from .pas_payloads import answers, package_parameters
 
 POLICY = default_registry().policies[0]
 CURRENT = POLICY.version_on(date(2026, 3, 2))
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _items(section: str) -> dict[str, dict[str, Any]]:
@@ -58,7 +59,7 @@ def test_chimerism_is_asked_only_for_the_chimerism_indication() -> None:
             "question": "hscb_indication",
             "operator": "=",
             "answerCoding": {
-                "system": "urn:medpolicy:mcp-210:hscb_indication",
+                "system": "http://127.0.0.1:8210/fhir/CodeSystem/mcp-210-hscb-indication",
                 "code": "chimerism_enhancement",
                 "display": POLICY.facts["hscb_indication"].value_labels["chimerism_enhancement"],
             },
@@ -109,9 +110,7 @@ def test_an_answer_outside_the_fact_values_names_the_answer() -> None:
 
 
 def test_the_package_has_the_questionnaire_first_and_a_prefilled_draft() -> None:
-    out = questionnaire_package(
-        package_parameters("38242"), default_registry(), evaluate, date(2026, 3, 2)
-    )
+    out = questionnaire_package(package_parameters("38242"), default_registry(), evaluate, NOW)
     bundle = out["parameter"][0]["resource"]
     questionnaire, draft = (e["resource"] for e in bundle["entry"])
     assert questionnaire["resourceType"] == "Questionnaire"
@@ -122,9 +121,7 @@ def test_the_package_has_the_questionnaire_first_and_a_prefilled_draft() -> None
 
 def test_the_package_for_an_order_no_policy_decides_is_not_found() -> None:
     with pytest.raises(FhirInputError) as caught:
-        questionnaire_package(
-            package_parameters("99213"), default_registry(), evaluate, date(2026, 3, 2)
-        )
+        questionnaire_package(package_parameters("99213"), default_registry(), evaluate, NOW)
     assert caught.value.status == 404
 
 
@@ -136,7 +133,7 @@ def test_the_official_dtr_input_example_parses_and_finds_no_mcp_210_order(
             conformance("dtr/Parameters-QuestionnairePackageInputParamsExample.json"),
             default_registry(),
             evaluate,
-            date(2026, 3, 2),
+            NOW,
         )
     assert caught.value.status == 404
 
@@ -149,7 +146,7 @@ def test_the_official_dtr_response_example_yields_no_mcp_210_facts(conformance: 
 
 
 def _draft(parameters: dict[str, Any]) -> dict[str, Any]:
-    out = questionnaire_package(parameters, default_registry(), evaluate, date(2026, 3, 2))
+    out = questionnaire_package(parameters, default_registry(), evaluate, NOW)
     draft: dict[str, Any] = out["parameter"][0]["resource"]["entry"][1]["resource"]
     QuestionnaireResponse.model_validate(draft)
     return draft

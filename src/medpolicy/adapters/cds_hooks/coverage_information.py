@@ -12,6 +12,14 @@
   pa-needed are ``indeterminate`` with the routing reason; "covered, no authorization" would
   let a clinician presume what another policy may require.
 
+Every ``reason`` carries text for the clinician and a coding saying which kind of reason
+it is. The CRD reason value set (coverageAssertionReasons: gold card, member or coverage
+not found, coverage not active, out-of-network, technical problems) is extensible and has
+no code for a reason grounded in the policy's criteria, which is what ours always are; so
+the coding is from our own code system (``REASONS``, under the service's canonical base)
+rather than a value set code that would misstate why. A value set code is used as soon as
+one applies.
+
 The invariants we can check ourselves are checked before a response leaves
 (``invariant_problems``).
 """
@@ -36,6 +44,33 @@ _ASSERTIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
+REASONS: dict[str, tuple[str, str]] = {
+    "meets_criteria": ("criteria-met", "The request meets the policy's criteria"),
+    "insufficient_information": (
+        "clinical-information-needed",
+        "Clinical information is needed to apply the policy's criteria",
+    ),
+    "does_not_meet_criteria": (
+        "criteria-not-met",
+        "As ordered, the request does not meet the policy's criteria; a physician reviews it",
+    ),
+    "experimental_investigational": (
+        "investigational",
+        "The policy considers this use investigational; a physician reviews it",
+    ),
+    "not_addressed": (
+        "policy-not-in-effect",
+        "No criteria of the policy are in effect for the service on that date",
+    ),
+    "physician_review": (
+        "physician-review",
+        "The criteria are met but a clinical caution of the policy applies; a physician reviews it",
+    ),
+}
+"""Our reason code (and its display) for each engine outcome (``physician_review``: criteria
+met with a caution)."""
+
+
 def assertion(outcome: str, next_step: str | None = None) -> tuple[str, str, str | None]:
     """(covered, pa-needed, doc-needed) for an engine outcome and next step."""
     if outcome == "meets_criteria" and next_step == "physician_review":
@@ -50,6 +85,7 @@ def coverage_information(
     coverage_ref: str | None,
     questionnaire: str | None,
     today: date,
+    base: str = systems.DEFAULT_BASE,
 ) -> dict[str, Any]:
     """The extension for one billing code of one order."""
     covered, pa_needed, doc_needed = assertion(determination.outcome, determination.next_step)
@@ -65,9 +101,9 @@ def coverage_information(
         parts.append({"url": "doc-purpose", "valueCode": "withpa"})
     if "conditional" in (covered, pa_needed, doc_needed):
         parts.append({"url": "info-needed", "valueCode": "OTH"})
-        parts.append({"url": "reason", "valueCodeableConcept": {"text": _reason(determination)}})
+        parts.append({"url": "reason", "valueCodeableConcept": _reason(determination, base)})
     elif determination.reasons:
-        parts.append({"url": "reason", "valueCodeableConcept": {"text": determination.reasons[0]}})
+        parts.append({"url": "reason", "valueCodeableConcept": _reason(determination, base)})
     if questionnaire and doc_needed:
         parts.append({"url": "questionnaire", "valueCanonical": questionnaire})
     parts += [
@@ -78,11 +114,18 @@ def coverage_information(
     return {"url": systems.CRD_COVERAGE_INFORMATION, "extension": parts}
 
 
-def _reason(determination: Determination) -> str:
+def _reason(determination: Determination, base: str) -> dict[str, Any]:
+    key = determination.outcome
+    if key == "meets_criteria" and determination.next_step == "physician_review":
+        key = "physician_review"
+    code, display = REASONS[key]
     labels = [m.label for m in determination.missing]
     if labels:
-        return "Clinical information needed: " + "; ".join(labels) + "."
-    return determination.reasons[0] if determination.reasons else "Clinical information needed."
+        text = "Clinical information needed: " + "; ".join(labels) + "."
+    else:
+        text = determination.reasons[0] if determination.reasons else display + "."
+    coding = {"system": systems.coverage_reason_system(base), "code": code, "display": display}
+    return {"coding": [coding], "text": text}
 
 
 def _system(code: str) -> str:

@@ -55,9 +55,16 @@ _CAUTION_LINE = (
 
 
 def answer_hook(
-    service_id: str, body: Any, registry: Registry, evaluate: Evaluate, today: date
+    service_id: str,
+    body: Any,
+    registry: Registry,
+    evaluate: Evaluate,
+    today: date,
+    *,
+    base: str = systems.DEFAULT_BASE,
 ) -> dict[str, Any]:
-    """The CDS Hooks response (cards and systemActions) to one call of ``service_id``."""
+    """The CDS Hooks response (cards and systemActions) to one call of ``service_id``;
+    canonical URLs (the questionnaire to fill in, reason codes) start with ``base``."""
     if not isinstance(body, dict):
         raise FhirInputError("The hook request must be a JSON object.", "request")
     if body.get("hook") not in (None, service_id):
@@ -83,13 +90,15 @@ def answer_hook(
                 determination = evaluate(request)
             except RequestError as error:
                 raise FhirInputError(error.message, f"{where}.reasonCode", code="value") from None
-            questionnaire = systems.questionnaire_url(target.policy.id, target.service.section)
+            section = target.service.section
+            questionnaire = systems.questionnaire_url(target.policy.id, section, base)
             extension = coverage_information(
                 determination,
                 code=code,
                 coverage_ref=coverage_ref,
                 questionnaire=questionnaire,
                 today=today,
+                base=base,
             )
             problems = invariant_problems(extension)
             if problems:

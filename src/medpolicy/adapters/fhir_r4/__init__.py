@@ -5,7 +5,12 @@ is validated by the same models before it leaves.
 """
 
 from medpolicy.adapters.fhir_r4.claim import ClaimItem, PasRequest, parse_pas_bundle
-from medpolicy.adapters.fhir_r4.claim_response import ItemAnswer, pas_response_bundle, review_action
+from medpolicy.adapters.fhir_r4.claim_response import (
+    ItemAnswer,
+    pas_inquiry_response,
+    pas_response_bundle,
+    review_action,
+)
 from medpolicy.adapters.fhir_r4.dtr import questionnaire_package
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, operation_outcome
 from medpolicy.adapters.fhir_r4.questionnaire import (
@@ -26,6 +31,7 @@ __all__ = [
     "operation_outcome",
     "parse_pas_bundle",
     "parse_response",
+    "pas_inquiry_response",
     "pas_response_bundle",
     "questionnaire_package",
     "review_action",

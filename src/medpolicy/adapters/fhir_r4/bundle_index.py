@@ -20,8 +20,10 @@ class BundleIndex:
     def resolve(self, reference: Any) -> tuple[int, Any] | None:
         """The (entry index, resource) a Reference points to, or None outside the Bundle."""
         target = getattr(reference, "reference", None) if reference is not None else None
-        if not target:
-            return None
+        return self.resolve_target(target) if target else None
+
+    def resolve_target(self, target: str) -> tuple[int, Any] | None:
+        """The (entry index, resource) a reference string points to, or None."""
         for index, full_url, resource in self.entries:
             if full_url == target:
                 return index, resource

@@ -23,6 +23,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
+from medpolicy.adapters.fhir_r4.echo import require_echoable
 from medpolicy.adapters.fhir_r4.member import member_from
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
 from medpolicy.adapters.fhir_r4.order import as_day
@@ -79,6 +80,7 @@ def parse_pas_bundle(data: Any, registry: Registry) -> PasRequest:
     index = BundleIndex(bundle)
     if bundle.type != "collection":
         raise FhirInputError("A PAS request Bundle must have type 'collection'.", "Bundle.type")
+    _transaction_identifier(bundle)
     entries = bundle.entry or []
     first = entries[0].resource if entries else None
     if first is None or first.get_resource_type() != "Claim":
@@ -90,6 +92,7 @@ def parse_pas_bundle(data: Any, registry: Registry) -> PasRequest:
     if claim.use != "preauthorization":
         raise FhirInputError("The Claim must have use 'preauthorization'.", f"{where}.use")
     patient = _required(index, claim.patient, "Patient", f"{where}.patient")
+    require_echoable(index, claim, where)
     coverage = _focal_coverage(index, claim, where)
     diagnoses = _diagnoses(claim, where)
     facts = _facts(index, registry, claim)
@@ -126,6 +129,19 @@ def _parse_bundle(data: Any) -> Any:
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise FhirInputError("The request body must be a FHIR Bundle resource.", "Bundle")
     return parse_resource(Bundle, data, "Bundle")
+
+
+def _transaction_identifier(bundle: Any) -> None:
+    """PAS request Bundles carry the submitter's transaction identifier (1..1), which the
+    response Bundle echoes as its own ``identifier`` (PAS response Bundle, 1..1)."""
+    identifier = bundle.identifier
+    if identifier is None or not identifier.value:
+        raise FhirInputError(
+            "Bundle.identifier is missing: a PAS request Bundle carries the submitter's "
+            "transaction identifier (a system and a value), which the response echoes.",
+            "Bundle.identifier",
+            code="required",
+        )
 
 
 def claim_key(claim: Any) -> str:

@@ -7,6 +7,14 @@ policy's owner. An item the provider cancelled in a Claim Update, whose case was
 withdrawn, gets C "cancelled" (the X12 278 action code for a cancelled request). The case
 id is the review number and the preauthorization reference; the reasons (and the
 questions still open) are the ClaimResponse's process notes.
+
+Every answer is ``outcome = complete``: the request was processed and each item carries
+its review action, a pended one (A4) included, as in the guide's own pended example; the
+other codes of the PAS ClaimResponseOutcome value set, ``error`` and ``partial``, speak of
+processing errors. The response Bundle's ``identifier`` is the request Bundle's (the
+submitter's transaction identifier, which the request must carry). An ``$inquire`` is
+answered with the inquiry profiles, in a Parameters whose parameter is named ``return``,
+as the guide's OperationDefinition ``Claim-inquiry`` names its output.
 """
 
 from __future__ import annotations
@@ -24,7 +32,13 @@ from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
 from medpolicy.adapters.fhir_r4.claim import PasRequest
 from medpolicy.domain import CaseStatus
 
-__all__ = ["REVIEW_ACTIONS", "ItemAnswer", "pas_response_bundle", "review_action"]
+__all__ = [
+    "REVIEW_ACTIONS",
+    "ItemAnswer",
+    "pas_inquiry_response",
+    "pas_response_bundle",
+    "review_action",
+]
 
 REVIEW_ACTIONS = {
     "A1": "Certified in total",
@@ -39,7 +53,6 @@ _BY_STATUS = {
     CaseStatus.DENIED: "A3",
     CaseStatus.WITHDRAWN: "C",
 }
-FINAL = frozenset(_BY_STATUS)
 
 
 def review_action(status: CaseStatus) -> str:
@@ -57,10 +70,19 @@ class ItemAnswer:
     notes: tuple[str, ...] = field(default=())
 
 
-def pas_response_bundle(
+def pas_inquiry_response(
     pas: PasRequest, answers: Sequence[ItemAnswer], now: datetime
 ) -> dict[str, Any]:
-    """The PAS response Bundle: ClaimResponse first, then every resource it references."""
+    """The ``$inquire`` output: Parameters with one inquiry response Bundle as ``return``."""
+    bundle = pas_response_bundle(pas, answers, now, inquiry=True)
+    return {"resourceType": "Parameters", "parameter": [{"name": "return", "resource": bundle}]}
+
+
+def pas_response_bundle(
+    pas: PasRequest, answers: Sequence[ItemAnswer], now: datetime, *, inquiry: bool = False
+) -> dict[str, Any]:
+    """The PAS response Bundle: ClaimResponse first, then every resource it references
+    (and what those reference in the request), each as the request gave it."""
     claim = pas.claim
     carried: list[dict[str, Any]] = []
     patient_ref = _carry(pas.index, claim.patient, carried)
@@ -73,10 +95,12 @@ def pas_response_bundle(
         patient_ref=patient_ref,
         insurer_ref=insurer_ref,
         requestor_ref=requestor_ref,
+        profile=systems.PAS_INQUIRY_RESPONSE if inquiry else systems.PAS_CLAIM_RESPONSE,
     )
+    profile = systems.PAS_INQUIRY_RESPONSE_BUNDLE if inquiry else systems.PAS_RESPONSE_BUNDLE
     bundle: dict[str, Any] = {
         "resourceType": "Bundle",
-        "meta": {"profile": [systems.PAS_RESPONSE_BUNDLE]},
+        "meta": {"profile": [profile]},
         "type": "collection",
         "timestamp": now.isoformat(),
         "entry": [{"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": response}, *carried],
@@ -95,16 +119,15 @@ def _claim_response(
     patient_ref: str | None,
     insurer_ref: str,
     requestor_ref: str | None,
+    profile: str,
 ) -> dict[str, Any]:
     claim = pas.claim
     notes: list[dict[str, Any]] = []
     items = [_item(answer, now, notes) for answer in answers]
-    statuses = {answer.status in FINAL for answer in answers}
-    outcome = "complete" if statuses == {True} else "queued" if statuses == {False} else "partial"
     response: dict[str, Any] = {
         "resourceType": "ClaimResponse",
         "id": str(uuid.uuid4()),
-        "meta": {"profile": [systems.PAS_CLAIM_RESPONSE]},
+        "meta": {"profile": [profile]},
         "identifier": [
             i.model_dump(mode="json", exclude_none=True) for i in claim.identifier or []
         ],
@@ -115,7 +138,7 @@ def _claim_response(
         "created": now.isoformat(),
         "insurer": {"reference": insurer_ref},
         "request": {"identifier": _claim_identifier(pas)},
-        "outcome": outcome,
+        "outcome": "complete",
         "item": items,
     }
     if requestor_ref:
@@ -175,7 +198,7 @@ def _item(answer: ItemAnswer, now: datetime, notes: list[dict[str, Any]]) -> dic
 def _claim_identifier(pas: PasRequest) -> dict[str, Any]:
     system, _, value = pas.claim_key.partition("|")
     if not value:
-        return {"system": f"{systems.BASE}claim", "value": pas.claim_key}
+        return {"value": pas.claim_key}
     return {"system": system, "value": value} if system else {"value": value}
 
 
@@ -183,13 +206,32 @@ def _carry(index: BundleIndex, reference: Any, carried: list[dict[str, Any]]) ->
     found = index.resolve(reference)
     if found is None:
         return None
-    position, resource = found
+    return _carry_entry(index, *found, carried)
+
+
+def _carry_entry(
+    index: BundleIndex, position: int, resource: Any, carried: list[dict[str, Any]]
+) -> str:
+    """Echo one request entry, then the request entries it references in turn."""
     full_url = index.full_url(position) or f"urn:uuid:{uuid.uuid4()}"
-    if not any(entry["fullUrl"] == full_url for entry in carried):
-        carried.append(
-            {"fullUrl": full_url, "resource": resource.model_dump(mode="json", exclude_none=True)}
-        )
+    if any(entry["fullUrl"] == full_url for entry in carried):
+        return full_url
+    dumped = resource.model_dump(mode="json", exclude_none=True)
+    carried.append({"fullUrl": full_url, "resource": dumped})
+    for target in _references(dumped):
+        found = index.resolve_target(target)
+        if found is not None and found[1] is not resource:
+            _carry_entry(index, *found, carried)
     return full_url
+
+
+def _references(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["reference"]] if isinstance(node.get("reference"), str) else []
+        return found + [r for child in node.values() for r in _references(child)]
+    if isinstance(node, list):
+        return [r for child in node for r in _references(child)]
+    return []
 
 
 def _our_insurer(carried: list[dict[str, Any]]) -> str:

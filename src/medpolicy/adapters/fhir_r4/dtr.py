@@ -1,18 +1,28 @@
 """DTR ``Questionnaire/$questionnaire-package``: questionnaires for the ordered services.
 
-Input is a Parameters resource with ``coverage`` and one or more ``order`` resources
-(optionally ``questionnaire`` canonicals to narrow the choice). For each policy section
-that decides one of the ordered codes the answer carries a package Bundle with the
-section's Questionnaire first and a draft QuestionnaireResponse prefilled with what the
-order, its diagnoses and the coverage already establish. The draft's subject is the
-order's patient (else the coverage's beneficiary), its author the order's requester when
-there is one, and its ``qr-context`` the order and the coverage it documents.
+Input is a Parameters resource with ``coverage`` (required, as in DTR's input profile) and
+one or more ``order`` resources (optionally ``questionnaire`` canonicals to narrow the
+choice). For each policy section that decides one of the ordered codes the answer carries
+a package Bundle (DTR-QPackageBundle) with the section's Questionnaire first and, when the
+order already establishes some answers, a draft QuestionnaireResponse prefilled with them.
+The draft's subject is the order's patient (else the coverage's beneficiary), its author
+the order's requester when there is one, and its ``qr-context`` the order and the coverage
+it documents; an order or coverage without an id cannot be pointed to, and then no draft
+is given (DTR requires both contexts).
+
+Canonical URLs (the Questionnaire's ``url``, answer code systems) start with ``base``, the
+service's public base URL. Each entry's ``fullUrl`` is a ``urn:uuid`` derived from the
+Questionnaire's canonical URL and version (and, for the draft, from the request), so the
+canonical URL never poses as the entry's RESTful location.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B.parameters import Parameters
@@ -36,11 +46,22 @@ _ORDER_TYPES = frozenset({"ServiceRequest", "DeviceRequest", "MedicationRequest"
 
 
 def questionnaire_package(
-    data: Any, registry: Registry, evaluate: Evaluate, today: date
+    data: Any,
+    registry: Registry,
+    evaluate: Evaluate,
+    now: datetime,
+    base: str = systems.DEFAULT_BASE,
 ) -> dict[str, Any]:
     """The operation's output Parameters (one ``PackageBundle`` per questionnaire)."""
     parameters = _parse(data)
     coverage = _resource(parameters, "coverage")
+    if coverage is None or coverage.get_resource_type() != "Coverage":
+        raise FhirInputError(
+            "The input needs a coverage parameter holding the member's Coverage resource "
+            "(DTR $questionnaire-package input, coverage 1..*).",
+            "Parameters.parameter.where(name='coverage').resource",
+            code="required",
+        )
     wanted = {
         p.valueCanonical.split("|")[0]
         for p in parameters.parameter or []
@@ -62,9 +83,10 @@ def questionnaire_package(
                 order=order,
                 code=code,
                 coverage=coverage,
-                today=today,
+                now=now,
                 wanted=wanted,
                 where=where,
+                base=base,
             )
     if not packages:
         raise FhirInputError(
@@ -76,6 +98,7 @@ def questionnaire_package(
         )
     return {
         "resourceType": "Parameters",
+        "meta": {"profile": [systems.DTR_PACKAGE_OUTPUT]},
         "parameter": [{"name": "PackageBundle", "resource": b} for b in packages.values()],
     }
 
@@ -100,19 +123,20 @@ def _add_package(
     *,
     order: Any,
     code: str,
-    coverage: Any | None,
-    today: date,
+    coverage: Any,
+    now: datetime,
     wanted: set[str],
     where: str,
+    base: str,
 ) -> None:
     target = registry.target(code)
     if target is None or target.service is None:
         return
     policy, section = target.policy, target.service.section
-    url = systems.questionnaire_url(policy.id, section)
+    url = systems.questionnaire_url(policy.id, section, base)
     if (wanted and url not in wanted) or url in packages:
         return
-    request = order_request(order, code, None, coverage, today)
+    request = order_request(order, code, None, coverage, now.date())
     try:
         determination = evaluate(request)
     except RequestError as error:
@@ -121,25 +145,37 @@ def _add_package(
     version = policy.version(decided.version) if decided is not None else None
     if version is None or section not in version.sections:
         return
-    draft = draft_response(
-        policy,
-        version,
-        section,
-        determination,
-        subject=_reference(getattr(order, "subject", None) or getattr(order, "patient", None))
-        or _reference(getattr(coverage, "beneficiary", None)),
-        author=_reference(getattr(order, "requester", None)),
-        context=[r for r in (_local(order), _local(coverage)) if r is not None],
-    )
+    questionnaire = build_questionnaire(policy, version, section, base)
+    entries = [{"fullUrl": _urn(url, version.id), "resource": questionnaire}]
+    subject = _reference(getattr(order, "subject", None) or getattr(order, "patient", None))
+    subject = subject or _reference(getattr(coverage, "beneficiary", None))
+    context = [r for r in (_local(order), _local(coverage)) if r is not None]
+    if subject is not None and len(context) == 2:
+        draft = draft_response(
+            policy,
+            version,
+            section,
+            determination,
+            subject=subject,
+            author=_reference(getattr(order, "requester", None)),
+            context=context,
+            authored=now,
+            base=base,
+        )
+        if draft is not None:
+            entries.append({"fullUrl": _urn(url, version.id, draft), "resource": draft})
     packages[url] = {
         "resourceType": "Bundle",
         "meta": {"profile": [systems.DTR_PACKAGE_BUNDLE]},
         "type": "collection",
-        "entry": [
-            {"fullUrl": url, "resource": build_questionnaire(policy, version, section)},
-            {"resource": draft},
-        ],
+        "entry": entries,
     }
+
+
+def _urn(*parts: Any) -> str:
+    """A ``urn:uuid`` fixed by what the entry is (the same package gets the same fullUrls)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return uuid.UUID(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32], version=5).urn
 
 
 def _reference(reference: Any | None) -> dict[str, Any] | None:

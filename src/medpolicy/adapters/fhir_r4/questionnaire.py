@@ -2,15 +2,25 @@
 
 One item per fact the policy section reads, in dictionary order: ``linkId`` is the fact id,
 the text is the dictionary's question, choice answers are Codings whose code is the fact's
-value, yes/no questions are booleans and numbers are decimals with their bounds. Which
-questions show is derived from the criteria trees (``relevance``). Nothing here knows
-MCP-210: a second policy gets its questionnaire from its own data files.
+value (in a code system under our canonical base), yes/no questions are booleans and
+numbers are decimals with their bounds. Which questions show is derived from the criteria
+trees (``relevance``). Nothing here knows MCP-210: a second policy gets its questionnaire
+from its own data files.
+
+The Questionnaire's narrative lists every question and says which ones the plan fills in
+itself and from what (the policy's ICD-10-CM derivation rules); the draft response's
+narrative says, answer by answer, which code of the order filled it in. The plan fills
+those answers in on its own side from the order it was sent, so the package needs no CQL
+Library for the EHR to run: every prefilled answer is marked ``auto`` with the DTR
+``information-origin`` extension, and everything else is for the clinician.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -27,44 +37,82 @@ from medpolicy.policy.model import FactDef, Policy, Version
 __all__ = [
     "build_questionnaire",
     "draft_response",
-    "fact_system",
     "facts_from_response",
     "parse_response",
 ]
 
+_INTENDED_USE = {
+    "coding": [
+        {"system": systems.CRD_CODES, "code": "withpa", "display": "Include in prior authorization"}
+    ]
+}
+"""The draft documents a prior authorization request (DTR ``intendedUse``, CRD DocReason)."""
 
-def fact_system(policy_id: str, fact: str) -> str:
-    """The code system of one enum fact's values (codes are the values themselves)."""
-    return f"{systems.BASE}{policy_id.lower()}:{fact}"
 
-
-def build_questionnaire(policy: Policy, version: Version, section_name: str) -> dict[str, Any]:
+def build_questionnaire(
+    policy: Policy, version: Version, section_name: str, base: str = systems.DEFAULT_BASE
+) -> dict[str, Any]:
     """The DTR standard questionnaire for one section of one policy version."""
     section = version.sections[section_name]
     guards = relevance(section, policy.facts)
-    items = [
-        _item(policy, policy.facts[name], guards[name]) for name in guards if name in policy.facts
-    ]
+    facts = [policy.facts[name] for name in guards if name in policy.facts]
+    items = [_item(policy, fact, guards[fact.id], base) for fact in facts]
     title = f"{policy.id} {section.title}"
     if version.reconstructed:
         title += " (reconstructed version)"
+    description = f"Questions whose answers decide {section.title.lower()} under {policy.id}."
     resource = {
         "resourceType": "Questionnaire",
         "id": systems.questionnaire_id(policy.id, section_name),
         "meta": {"profile": [systems.DTR_STD_QUESTIONNAIRE]},
+        "text": _questionnaire_text(policy, title, description, facts),
         "extension": [{"url": systems.ENTRY_MODE, "valueCode": "random"}],
-        "url": systems.questionnaire_url(policy.id, section_name),
+        "url": systems.questionnaire_url(policy.id, section_name, base),
         "version": version.id,
         "name": _computable_name(title),
         "title": title,
         "status": "active",
         "subjectType": ["Patient"],
         "publisher": policy.publisher,
-        "description": f"Questions whose answers decide {section.title.lower()} under {policy.id}.",
+        "description": description,
         "item": items,
     }
     _check(Questionnaire, resource, "Questionnaire")
     return resource
+
+
+def _questionnaire_text(
+    policy: Policy, title: str, description: str, facts: Sequence[FactDef]
+) -> dict[str, str]:
+    rows = []
+    for fact in facts:
+        rows.append(
+            f"<li>{html.escape(fact.question)} <i>{html.escape(_prefilled_by(policy, fact))}</i>"
+            "</li>"
+        )
+    body = (
+        f"<p><b>{html.escape(title)}</b></p><p>{html.escape(description)}</p>"
+        f"<ol>{''.join(rows)}</ol>"
+    )
+    return {"status": "generated", "div": _div(body)}
+
+
+def _prefilled_by(policy: Policy, fact: FactDef) -> str:
+    rules = [rule for d in policy.derivations if d.fact == fact.id for rule in d.rules]
+    if not rules:
+        return "Answered by the clinician."
+    how = " ".join(
+        f"'{fact.value_labels.get(str(rule.value), str(rule.value))}' when {rule.why}"
+        for rule in rules
+    )
+    return (
+        "Prefilled by the plan from the order's ICD-10-CM diagnosis codes when they establish "
+        f"it ({how.rstrip('.')}); otherwise answered by the clinician."
+    )
+
+
+def _div(body: str) -> str:
+    return f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'
 
 
 def _computable_name(title: str) -> str:
@@ -73,19 +121,21 @@ def _computable_name(title: str) -> str:
     return name if name[:1].isalpha() else "Q" + name
 
 
-def _item(policy: Policy, fact: FactDef, guards: tuple[Guard, ...]) -> dict[str, Any]:
+def _item(policy: Policy, fact: FactDef, guards: tuple[Guard, ...], base: str) -> dict[str, Any]:
     item: dict[str, Any] = {"linkId": fact.id, "text": fact.question}
     if fact.type == "enum":
         item["type"] = "choice"
         item["answerOption"] = [
-            {"valueCoding": _coding(policy, fact, value)} for value in fact.values
+            {"valueCoding": _coding(policy, fact, value, base)} for value in fact.values
         ]
     elif fact.type == "boolean":
         item["type"] = "boolean"
     else:
         item["type"] = "decimal"
-        item["extension"] = _number_extensions(fact)
-    enable = [entry for guard in guards for entry in _enable_when(policy, guard)]
+        extensions = _number_extensions(fact)
+        if extensions:
+            item["extension"] = extensions
+    enable = [entry for guard in guards for entry in _enable_when(policy, guard, base)]
     if enable:
         item["enableWhen"] = enable
         if len(enable) > 1:
@@ -93,9 +143,9 @@ def _item(policy: Policy, fact: FactDef, guards: tuple[Guard, ...]) -> dict[str,
     return item
 
 
-def _coding(policy: Policy, fact: FactDef, value: str) -> dict[str, str]:
+def _coding(policy: Policy, fact: FactDef, value: str, base: str) -> dict[str, str]:
     return {
-        "system": fact_system(policy.id, fact.id),
+        "system": systems.fact_system(policy.id, fact.id, base),
         "code": value,
         "display": fact.value_labels.get(value, value),
     }
@@ -120,14 +170,14 @@ def _number_extensions(fact: FactDef) -> list[dict[str, Any]]:
 _OPERATORS = {"equals": "=", "in": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-def _enable_when(policy: Policy, guard: Guard) -> list[dict[str, Any]]:
+def _enable_when(policy: Policy, guard: Guard, base: str) -> list[dict[str, Any]]:
     fact = policy.facts[guard.fact]
     operands = guard.operand if isinstance(guard.operand, tuple) else (guard.operand,)
     entries = []
     for operand in operands:
         entry: dict[str, Any] = {"question": guard.fact, "operator": _OPERATORS[guard.op]}
         if fact.type == "enum":
-            entry["answerCoding"] = _coding(policy, fact, str(operand))
+            entry["answerCoding"] = _coding(policy, fact, str(operand), base)
         elif fact.type == "boolean":
             entry["answerBoolean"] = bool(operand)
         else:
@@ -142,55 +192,79 @@ def draft_response(
     section_name: str,
     determination: Determination,
     *,
-    subject: dict[str, Any] | None = None,
+    subject: dict[str, Any],
+    context: Sequence[dict[str, Any]],
+    authored: datetime,
     author: dict[str, Any] | None = None,
-    context: Sequence[dict[str, Any]] = (),
-) -> dict[str, Any]:
-    """A QuestionnaireResponse in progress, prefilled with every fact already known.
+    base: str = systems.DEFAULT_BASE,
+) -> dict[str, Any] | None:
+    """A QuestionnaireResponse in progress, prefilled with every fact already known, or
+    None when nothing is known yet (DTR wants at least one answered item).
 
-    Facts derived from diagnosis codes are marked as filled automatically, so the
-    clinician sees them as suggestions to confirm rather than as their own answers.
-    ``subject`` (the patient) and ``author`` (who ordered) are References taken from the
-    request when it names them; each ``context`` Reference (the order, the coverage) becomes
-    a DTR ``qr-context`` extension, which is how DTR 2.0.1 ties a response to what it
-    documents.
+    Every prefilled answer was read by the plan from the request (the order's diagnosis
+    codes), so each is marked ``auto`` with DTR ``information-origin``: the clinician sees
+    it as a suggestion to confirm. ``subject`` (the patient) and ``author`` (who ordered)
+    are References from the request; each ``context`` Reference (the order, the coverage)
+    becomes a DTR ``qr-context`` extension, which is how DTR 2.0.1 ties a response to what
+    it documents, and ``intendedUse`` says it documents a prior authorization request.
     """
     readable = relevance(version.sections[section_name], policy.facts)
-    items = []
+    items, rows = [], []
     for name, evidence in determination.facts.items():
         fact = policy.facts.get(name)
         if fact is None or name not in readable:
             continue
-        source = "override" if evidence.source == "request" else "auto"
+        answer = _answer_value(policy, fact, evidence.value, base)
         items.append(
             {
                 "linkId": name,
                 "text": fact.question,
-                "answer": [
-                    {
-                        **_answer_value(policy, fact, evidence.value),
-                        "extension": [_origin(source)],
-                    }
-                ],
+                "answer": [{**answer, "extension": [_origin("auto")]}],
             }
         )
-    resource = {
+        rows.append(
+            f"<li>{html.escape(fact.question)} <b>{html.escape(_shown(fact, evidence.value))}"
+            f"</b> <i>(prefilled by the plan from {html.escape(_source(evidence.source))})</i>"
+            "</li>"
+        )
+    if not items:
+        return None
+    extensions = [{"url": systems.DTR_QR_CONTEXT, "valueReference": r} for r in context]
+    extensions.append({"url": systems.DTR_INTENDED_USE, "valueCodeableConcept": _INTENDED_USE})
+    resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "meta": {"profile": [systems.DTR_QUESTIONNAIRE_RESPONSE]},
-        "questionnaire": f"{systems.questionnaire_url(policy.id, section_name)}|{version.id}",
+        "text": {
+            "status": "generated",
+            "div": _div(
+                f"<p>Answers the plan filled in; please confirm.</p><ul>{''.join(rows)}</ul>"
+            ),
+        },
+        "extension": extensions,
+        "questionnaire": (
+            f"{systems.questionnaire_url(policy.id, section_name, base)}|{version.id}"
+        ),
         "status": "in-progress",
+        "subject": subject,
+        "authored": authored.isoformat(),
         "item": items,
     }
-    if context:
-        resource["extension"] = [
-            {"url": systems.DTR_QR_CONTEXT, "valueReference": reference} for reference in context
-        ]
-    if subject:
-        resource["subject"] = subject
     if author:
         resource["author"] = author
     _check(QuestionnaireResponse, resource, "QuestionnaireResponse")
     return resource
+
+
+def _shown(fact: FactDef, value: Any) -> str:
+    if fact.type == "enum":
+        return fact.value_labels.get(str(value), str(value))
+    if fact.type == "boolean":
+        return "Yes" if value else "No"
+    return f"{value} {fact.unit or ''}".strip()
+
+
+def _source(source: str) -> str:
+    return "the request" if source == "request" else f"the order's {source}"
 
 
 def _origin(source: str) -> dict[str, Any]:
@@ -200,9 +274,9 @@ def _origin(source: str) -> dict[str, Any]:
     }
 
 
-def _answer_value(policy: Policy, fact: FactDef, value: Any) -> dict[str, Any]:
+def _answer_value(policy: Policy, fact: FactDef, value: Any, base: str) -> dict[str, Any]:
     if fact.type == "enum":
-        return {"valueCoding": _coding(policy, fact, str(value))}
+        return {"valueCoding": _coding(policy, fact, str(value), base)}
     if fact.type == "boolean":
         return {"valueBoolean": bool(value)}
     return {"valueDecimal": value}

@@ -18,6 +18,8 @@ SOURCE_OF_PAYMENT = "urn:oid:2.16.840.1.113883.3.221.5"
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 PAS_RESPONSE_BUNDLE = PAS + "profile-pas-response-bundle"
 PAS_CLAIM_RESPONSE = PAS + "profile-claimresponse"
+PAS_INQUIRY_RESPONSE_BUNDLE = PAS + "profile-pas-inquiry-response-bundle"
+PAS_INQUIRY_RESPONSE = PAS + "profile-claiminquiryresponse"
 PAS_REVIEW_ACTION = PAS + "extension-reviewAction"
 PAS_REVIEW_ACTION_CODE = PAS + "extension-reviewActionCode"
 PAS_REQUESTED_SERVICE_DATE = PAS + "extension-itemRequestedServiceDate"
@@ -32,6 +34,8 @@ DTR_QUESTIONNAIRE_RESPONSE = DTR + "dtr-questionnaireresponse"
 DTR_INFORMATION_ORIGIN = DTR + "information-origin"
 DTR_QR_CONTEXT = DTR + "qr-context"
 DTR_PACKAGE_BUNDLE = DTR + "DTR-QPackageBundle"
+DTR_PACKAGE_OUTPUT = DTR + "dtr-qpackage-output-parameters"
+DTR_INTENDED_USE = DTR + "intendedUse"
 ENTRY_MODE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-entryMode"
 QUESTIONNAIRE_UNIT = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
@@ -42,16 +46,34 @@ CRD_COVERAGE_INFORMATION = (
     "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-coverage-information"
 )
 CRD_BILLING_OPTIONS = "http://hl7.org/fhir/us/davinci-crd/StructureDefinition/ext-billing-options"
-CRD_REASON = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/coverage-information-codes"
+CRD_CODES = "http://hl7.org/fhir/us/davinci-crd/CodeSystem/coverage-information-codes"
 CARD_TYPE = "http://terminology.hl7.org/CodeSystem/cdshooks-card-type"
 
-BASE = "urn:medpolicy:"
-"""Where our own canonical URLs live until the plan publishes them on a host."""
+DEFAULT_BASE = "http://127.0.0.1:8210"
+"""Where our own canonical URLs live when ``MEDPOLICY_PUBLIC_BASE_URL`` is not set: the
+address a default ``medpolicy serve`` answers on. A deployment sets the public URL so
+that the canonicals it hands out (questionnaires, answer code systems) name its own host."""
 
 
-def questionnaire_url(policy_id: str, section: str) -> str:
+def canonical_base(public_base_url: str | None) -> str:
+    """The root of our canonical URLs: the configured public base URL, else the default."""
+    return (public_base_url or DEFAULT_BASE).rstrip("/")
+
+
+def questionnaire_url(policy_id: str, section: str, base: str = DEFAULT_BASE) -> str:
     """The canonical URL of the questionnaire for one policy section."""
-    return f"{BASE}Questionnaire/{questionnaire_id(policy_id, section)}"
+    return f"{base}/fhir/Questionnaire/{questionnaire_id(policy_id, section)}"
+
+
+def fact_system(policy_id: str, fact: str, base: str = DEFAULT_BASE) -> str:
+    """The canonical URL of the code system of one enum fact's values (codes are values)."""
+    return f"{base}/fhir/CodeSystem/{policy_id.lower()}-{fact.replace('_', '-')}"
+
+
+def coverage_reason_system(base: str = DEFAULT_BASE) -> str:
+    """Our code system for why a CRD coverage assertion says what it says (see
+    ``cds_hooks/coverage_information.py``)."""
+    return f"{base}/fhir/CodeSystem/coverage-assertion-reason"
 
 
 def questionnaire_id(policy_id: str, section: str) -> str:

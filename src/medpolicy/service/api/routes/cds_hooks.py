@@ -29,6 +29,7 @@ from medpolicy.adapters.cds_hooks import (
     discovery,
 )
 from medpolicy.adapters.fhir_r4 import FhirInputError, operation_outcome
+from medpolicy.adapters.fhir_r4.systems import canonical_base
 from medpolicy.service.api.deps import get_registry
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
@@ -146,8 +147,9 @@ async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) 
     desk: CaseDesk = request.app.state.case_desk
     clock: Clock = request.app.state.clock
     try:
+        base = canonical_base(request.app.state.public_base_url)
         answer = answer_hook(
-            service_id, body, get_registry(request), desk.evaluate, clock.now().date()
+            service_id, body, get_registry(request), desk.evaluate, clock.now().date(), base=base
         )
     except FhirInputError as error:
         return JSONResponse(

@@ -20,10 +20,12 @@ from fastapi.security import HTTPAuthorizationCredentials
 from medpolicy.adapters.fhir_r4 import (
     FhirInputError,
     operation_outcome,
+    pas_inquiry_response,
     pas_response_bundle,
     questionnaire_package,
 )
 from medpolicy.adapters.fhir_r4.operation_outcome import from_request_error
+from medpolicy.adapters.fhir_r4.systems import canonical_base
 from medpolicy.errors import RequestError
 from medpolicy.service.api.deps import bearer, get_registry
 from medpolicy.service.cases import CaseDesk
@@ -151,7 +153,7 @@ async def submit(request: Request, _token: BearerToken = None) -> JSONResponse:
     openapi_extra=request_body(PAS_BUNDLE, "A PAS inquiry Bundle (Claim first)."),
     responses=fhir_responses(
         FHIR_PARAMETERS,
-        "Parameters with one responseBundle: a PAS response Bundle with each case's answer.",
+        "Parameters with one `return`: a PAS inquiry response Bundle with each case's answer.",
         (400, 401, 403, 404, 422),
     ),
 )
@@ -164,11 +166,7 @@ async def inquire(request: Request, _token: BearerToken = None) -> JSONResponse:
 
     def work() -> dict[str, Any]:
         pas, answers = _pas(request).inquire(principal, body)
-        bundle = pas_response_bundle(pas, answers, _now(request))
-        return {
-            "resourceType": "Parameters",
-            "parameter": [{"name": "responseBundle", "resource": bundle}],
-        }
+        return pas_inquiry_response(pas, answers, _now(request))
 
     return await _guarded(work)
 
@@ -199,6 +197,7 @@ async def package(request: Request, _token: BearerToken = None) -> JSONResponse:
     def work() -> dict[str, Any]:
         desk: CaseDesk = request.app.state.case_desk
         registry = get_registry(request)
-        return questionnaire_package(body, registry, desk.evaluate, _now(request).date())
+        base = canonical_base(request.app.state.public_base_url)
+        return questionnaire_package(body, registry, desk.evaluate, _now(request), base)
 
     return await _guarded(work)

@@ -1,0 +1,60 @@
+"""What a PAS response echoes from the request, checked before any case is opened.
+
+A PAS response Bundle carries the Patient, the insurer and the requesting Organization the
+Claim names, and PAS 2.2.1 holds each to a profile: the beneficiary (US Core Patient:
+identifier with system and value, a name with a family or given part, gender), the insurer
+and the requestor (US Core Organization: ``active`` and ``name``). We never invent those
+values (a made-up gender or a guessed ``active`` would be a false statement about a
+person or a provider), so a request without them is refused, naming the element, before
+anything is recorded. The PAS request profiles require the same elements, so a conformant
+requester never meets this refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
+from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError
+
+__all__ = ["require_echoable"]
+
+
+def require_echoable(index: BundleIndex, claim: Any, where: str) -> None:
+    """Refuse the request when an entry the response must echo lacks what its profile needs."""
+    patient = index.resolve(claim.patient)
+    if patient is not None and patient[1].get_resource_type() == "Patient":
+        _beneficiary(patient[1], f"Bundle.entry[{patient[0]}].resource", f"{where}.patient")
+    for field, role in (("insurer", "insurer"), ("provider", "requestor")):
+        found = index.resolve(getattr(claim, field))
+        if found is not None and found[1].get_resource_type() == "Organization":
+            _organization(found[1], f"Bundle.entry[{found[0]}].resource", role)
+
+
+def _beneficiary(patient: Any, path: str, named_by: str) -> None:
+    profile = "the PAS beneficiary profile (US Core Patient)"
+    identifiers = patient.identifier or []
+    if not any(i.system and i.value for i in identifiers):
+        _refuse(f"{path}.identifier", f"an identifier with system and value ({profile})", named_by)
+    if not any(n.family or n.given for n in patient.name or []):
+        _refuse(f"{path}.name", f"a name with a family or given part ({profile})", named_by)
+    if not patient.gender:
+        _refuse(f"{path}.gender", f"gender ({profile}; 'unknown' is accepted)", named_by)
+
+
+def _organization(organization: Any, path: str, role: str) -> None:
+    profile = f"the PAS {role} profile (US Core Organization)"
+    named_by = f"Claim.{'insurer' if role == 'insurer' else 'provider'}"
+    if organization.active is None:
+        _refuse(f"{path}.active", f"active (true or false; {profile})", named_by)
+    if not organization.name:
+        _refuse(f"{path}.name", f"a name ({profile})", named_by)
+
+
+def _refuse(expression: str, needed: str, named_by: str) -> None:
+    raise FhirInputError(
+        f"{expression} is missing: the PAS response echoes the resource {named_by} names, "
+        f"and it needs {needed}.",
+        expression,
+        code="required",
+    )
