@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app_fixtures import Harness, make_harness
 from fastapi.testclient import TestClient
-from pas_payloads import MEETS, answers, coverage, pas_bundle, patient, service_request
+
+from ..fhir.app_fixtures import Harness, make_harness
+from ..fhir.pas_payloads import MEETS, answers, coverage, pas_bundle, patient, service_request
 
 CPT = "http://www.ama-assn.org/go/cpt"
 CANCELLED = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/modifierextension-infoCancelled"

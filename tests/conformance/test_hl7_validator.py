@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from capture import Capture, capture_outputs
-from hl7_validator import Issue, Report, java_17_or_later, validate
 
 from medpolicy.adapters.cds_hooks import invariant_problems
+
+from .capture import Capture, capture_outputs
+from .hl7_validator import Issue, Report, java_17_or_later, validate
 
 pytestmark = pytest.mark.slow
 
