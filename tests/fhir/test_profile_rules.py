@@ -21,13 +21,13 @@ from medpolicy.adapters.fhir_r4 import (
     pas_inquiry_response,
     pas_response_bundle,
     questionnaire_package,
-    response_bundle_problems,
 )
 from medpolicy.domain import CaseStatus
 from medpolicy.policy.registry import default_registry
 
 from .app_fixtures import Harness, make_harness
 from .pas_payloads import coverage, pas_bundle, patient, service_request
+from .pas_rules import response_bundle_problems
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"

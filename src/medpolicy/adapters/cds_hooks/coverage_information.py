@@ -115,7 +115,7 @@ def coverage_information(
 
 
 def _reason(determination: Determination, base: str) -> dict[str, Any]:
-    key = determination.outcome
+    key = str(determination.outcome)
     if key == "meets_criteria" and determination.next_step == "physician_review":
         key = "physician_review"
     code, display = REASONS[key]
