@@ -96,3 +96,16 @@ class Server:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def create_database(url: str) -> None:
+    """The service's database at ``url``, created and migrated as ``serve`` would on its
+    first start (commands such as ``token create`` refuse a database that does not exist)."""
+    from medpolicy.service.db import migrate
+    from medpolicy.service.db.database import Database
+
+    database = Database(url)
+    try:
+        migrate.upgrade(database)
+    finally:
+        database.dispose()

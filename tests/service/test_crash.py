@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from medpolicy.service.cli import main
 
 from .samples import dli_request, pending_request
-from .server import Server
+from .server import Server, create_database
 
 WORKERS = 8
 KILL_AFTER_ACKS = 150
@@ -22,6 +22,7 @@ BURST_SECONDS = 20
 
 
 def token(url: str, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    create_database(url)
     assert main(["token", "create", *args, "--database-url", url]) == 0
     return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
 

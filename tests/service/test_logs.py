@@ -10,7 +10,7 @@ import pytest
 from medpolicy.service.cli import main
 
 from .samples import adverse_request, pending_request
-from .server import Server
+from .server import Server, create_database
 
 MEMBER = "MBR-MARKER-7f3a91"
 REQUEST_ID = "REQ-MARKER-c04d"
@@ -39,6 +39,7 @@ def marked_adverse_request() -> dict[str, object]:
 
 
 def token(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, str]:
+    create_database(f"sqlite:///{data_dir / 'medpolicy.sqlite3'}")
     assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
     return {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
 

@@ -9,7 +9,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from medpolicy.service.cli import main
+from medpolicy.service.db import migrate
 from medpolicy.service.db.database import Database
+
+
+@pytest.fixture
+def database(database: Database) -> Database:
+    """The test database, created as ``medpolicy serve`` creates it on its first start."""
+    migrate.upgrade(database)
+    return database
 
 
 def test_token_create_prints_a_token_that_works_and_stores_only_its_hash(

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medpolicy.errors import MedpolicyError
 from medpolicy.service.config import ServiceSettings
 
 if TYPE_CHECKING:
@@ -58,16 +59,55 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _database_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    """The same two options on every command that reads or writes the service's data."""
+    where = parser.add_argument_group(
+        "database (give every command the same one as `medpolicy serve`)"
+    )
+    where.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="folder of the embedded SQLite database (user data folder)",
+        help="folder of the embedded SQLite database (MEDPOLICY_DATA_DIR; default: "
+        "the user data folder, e.g. ~/.local/share/medpolicy)",
     )
-    parser.add_argument(
+    where.add_argument(
         "--database-url",
         default=None,
-        help="SQLAlchemy URL, e.g. postgresql://... (MEDPOLICY_DATABASE_URL)",
+        help="a database URL instead, e.g. postgresql://user@host/db "
+        "(MEDPOLICY_DATABASE_URL); wins over --data-dir",
+    )
+
+
+def describe_database(url: str) -> str:
+    """The database in words, without its password: "SQLite database /path/file"."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite database {parsed.database or '(in memory)'}"
+    shown = parsed.set(drivername=parsed.get_backend_name())
+    return f"PostgreSQL database {shown.render_as_string(hide_password=True)}"
+
+
+def _existing_sqlite_file(url: str) -> None:
+    """Refuse an SQLite file that does not exist, instead of creating an empty database
+    (where a token would be lost to the server and an audit log would be "intact")."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database)
+    if path.is_file():
+        return
+    where = path.parent if path.parent.is_dir() else None
+    raise MedpolicyError(
+        f"no medpolicy database at {path}"
+        + ("" if where else f" (there is no folder {path.parent})")
+        + ". Give this command the --data-dir or --database-url that `medpolicy serve` "
+        "uses (or set MEDPOLICY_DATA_DIR / MEDPOLICY_DATABASE_URL for both); "
+        "`medpolicy serve` creates the database on its first start.",
+        code="no_database",
     )
 
 
@@ -83,14 +123,18 @@ def settings_from(args: argparse.Namespace) -> ServiceSettings:
 
 @contextmanager
 def _database(args: argparse.Namespace, *, make_key: bool = True) -> Iterator[Database]:
-    """The configured database, migrated (commands may run before the first ``serve``),
-    with the audit key (made on first use unless ``make_key`` is false)."""
+    """The configured database, which must exist, migrated to this version's schema, with
+    the audit key (made on first use unless ``make_key`` is false); the command says on
+    standard error which database it is."""
     from medpolicy.service.audit_key import load_key
     from medpolicy.service.db import migrate
     from medpolicy.service.db.database import Database
 
     settings = settings_from(args)
-    database = Database(settings.resolved_database_url())
+    url = settings.resolved_database_url()
+    _existing_sqlite_file(url)
+    print(f"medpolicy: using the {describe_database(url)}", file=sys.stderr)
+    database = Database(url)
     try:
         if make_key:
             database.audit_key = load_key(settings, create=True)
@@ -107,7 +151,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     app = create_app(settings)
-    print(f"medpolicy: serving on http://{settings.host}:{settings.port}", file=sys.stderr)
+    print(
+        f"medpolicy: serving on http://{settings.host}:{settings.port} with the "
+        f"{describe_database(settings.resolved_database_url())}",
+        file=sys.stderr,
+    )
     uvicorn.run(
         app,
         host=settings.host,
@@ -201,4 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     handler: Handler = args.run
-    return handler(args)
+    try:
+        return handler(args)
+    except MedpolicyError as error:
+        print(f"medpolicy: {error.message}", file=sys.stderr)
+        return 2

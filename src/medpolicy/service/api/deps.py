@@ -65,9 +65,12 @@ def get_principal(
     if principal is None:
         raise UnauthorizedError(
             "token_invalid",
-            "The bearer token is not known or has been revoked.",
+            "The bearer token is not known to this server or has been revoked. A token works "
+            "only on the database it was created in: check that `medpolicy token create` was "
+            "given the same --data-dir or --database-url as `medpolicy serve`.",
             field="Authorization",
-            accepted="a current token from `medpolicy token create`",
+            accepted="a current token from `medpolicy token create`, run against this "
+            "server's database",
         )
     return principal
 
