@@ -24,6 +24,8 @@ from medpolicy.service.db.database import Database
 from medpolicy.service.principal import SYSTEM
 from medpolicy.service.tokens import TokenDesk
 
+from .server import fresh_idempotency_key
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ROLES = ("provider", "nurse", "physician", "admin")
 
@@ -87,6 +89,14 @@ def client(database: Database, clock: FixedClock) -> Iterator[TestClient]:
     """The API in process, on the test database and clock."""
     app = create_app(database=database, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as test_client:
+        test_client.event_hooks["request"].append(fresh_idempotency_key)
+        yield test_client
+
+
+@pytest.fixture
+def bare_client(client: TestClient) -> Iterator[TestClient]:
+    """The same API with requests sent exactly as written (no Idempotency-Key added)."""
+    with TestClient(client.app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from types import TracebackType
 
@@ -109,3 +110,15 @@ def create_database(url: str) -> None:
         migrate.upgrade(database)
     finally:
         database.dispose()
+
+
+def fresh_idempotency_key(request: httpx.Request) -> None:
+    """Give a case submission that names no Idempotency-Key a new one, as a well-behaved
+    client does for each new case; tests of the key itself send their own (or use
+    ``bare_client``, which adds none)."""
+    if (
+        request.method == "POST"
+        and request.url.path == "/v1/cases"
+        and "Idempotency-Key" not in request.headers
+    ):
+        request.headers["Idempotency-Key"] = uuid.uuid4().hex

@@ -10,7 +10,7 @@ import pytest
 from medpolicy.service.cli import main
 
 from .samples import adverse_request, pending_request
-from .server import Server, create_database
+from .server import Server, create_database, fresh_idempotency_key
 
 MEMBER = "MBR-MARKER-7f3a91"
 REQUEST_ID = "REQ-MARKER-c04d"
@@ -53,7 +53,11 @@ def test_marker_values_never_reach_the_server_log(
     nurse = token(tmp_path, capsys, "--role", "nurse")
     log = tmp_path / "server.log"
     with Server(tmp_path, log, log_level="debug") as server:
-        client = httpx.Client(base_url=server.url, timeout=10)
+        client = httpx.Client(
+            base_url=server.url,
+            timeout=10,
+            event_hooks={"request": [fresh_idempotency_key]},
+        )
         body = {"request": marked_request(), "priority": "standard"}
         created = client.post("/v1/cases", json=body, headers=provider)
         assert created.status_code == 201, created.text

@@ -55,11 +55,15 @@ async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    problems = [describe(error) for error in exc.errors()]
+    problems = [describe(error, exc.body) for error in exc.errors()]
+    # A required header that was not sent is a 400 and comes first: the request is
+    # incomplete whatever its body says.
+    problems.sort(key=lambda problem: problem["code"] != "header_required")
     first = dict(problems[0])
     if len(problems) > 1:
         first["message"] += f" ({len(problems) - 1} more problem(s) listed in 'problems')"
-    return JSONResponse({"error": first, "problems": problems}, status_code=422)
+    status = 400 if first["code"] == "header_required" else 422
+    return JSONResponse({"error": first, "problems": problems}, status_code=status)
 
 
 class LastResort:

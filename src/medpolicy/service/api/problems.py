@@ -36,16 +36,74 @@ _FIXED = {
 }
 
 
-def describe(error: Any) -> dict[str, Any]:
-    """The error as the API answers it: field, what was given, and what is accepted."""
+_JSON_REASONS = {
+    "Expecting ',' delimiter": "a comma or a closing bracket was expected",
+    "Expecting ':' delimiter": "a colon after a field name was expected",
+    "Expecting property name enclosed in double quotes": (
+        "a field name in double quotes was expected (a trailing comma, or single quotes?)"
+    ),
+    "Expecting value": "a value was expected (is the body empty or cut short?)",
+    "Extra data": "there is more after the end of the first JSON value (send one object)",
+    "Unterminated string starting at": "a string is never closed",
+    "Invalid control character at": "a string holds a raw control character; escape it",
+    "Invalid \\escape": "a string holds an invalid backslash escape",
+}
+_HEADERS = {
+    "Idempotency-Key": (
+        "a key you choose for each new case (a UUID, say), sent again unchanged when you "
+        "retry, so that a retry returns the first case instead of creating a second one"
+    ),
+}
+
+
+def describe(error: Any, document: Any = None) -> dict[str, Any]:
+    """The error as the API answers it: field, what was given, and what is accepted.
+
+    ``document`` is the body as received, which lets a JSON syntax error say where it is.
+    """
+    kind = str(error.get("type", "invalid"))
     location = [str(part) for part in error.get("loc", ())]
+    if kind == "json_invalid":
+        return _broken_json(error, document)
+    if kind == "missing" and location[:1] == ["header"] and len(location) == 2:
+        return _missing_header(location[1])
     if location and location[0] in LOCATIONS:
         location = location[1:]
     field = ".".join(location) or "body"
-    kind = str(error.get("type", "invalid"))
     given = "nothing" if kind == "missing" else describe_given(error.get("input"))
     message = f"{field}: {error.get('msg', 'invalid')}; given {given}."
     return {"code": kind, "field": field, "message": message, "accepted": accepted(error)}
+
+
+def _broken_json(error: Any, document: Any) -> dict[str, Any]:
+    location = error.get("loc", ())
+    position = location[1] if len(location) > 1 and isinstance(location[1], int) else None
+    reason = str((error.get("ctx") or {}).get("error", "it cannot be parsed"))
+    reason = _JSON_REASONS.get(reason, reason[:1].lower() + reason[1:])
+    where = ""
+    if position is not None:
+        where = f" at character {position + 1}"
+        if isinstance(document, str | bytes) and position <= len(document):
+            text = document if isinstance(document, str) else document.decode("utf-8", "replace")
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+            where = f" at line {line}, column {column}"
+    return {
+        "code": "json_invalid",
+        "field": "body",
+        "message": f"The request body is not valid JSON: {reason}{where}.",
+        "accepted": "one well-formed JSON object (RFC 8259): double-quoted names and "
+        "strings, no trailing commas, no comments",
+    }
+
+
+def _missing_header(name: str) -> dict[str, Any]:
+    return {
+        "code": "header_required",
+        "field": name,
+        "message": f"This request needs the {name} header, and it was not sent.",
+        "accepted": _HEADERS.get(name, f"a {name} header"),
+    }
 
 
 def accepted(error: Any) -> str:

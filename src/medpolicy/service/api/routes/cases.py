@@ -27,13 +27,15 @@ CaseId = Annotated[
     Path(max_length=64, pattern=NO_NUL_PATTERN, description="The case id from the submission"),
 ]
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
         pattern=NO_NUL_PATTERN,
-        description="Retrying with the same key returns the first case instead of a new one",
+        description="Required. A key the caller chooses per new case (a UUID, say); retrying "
+        "with the same key returns the first case instead of creating a second one. Without "
+        "it the submission is refused with 400.",
     ),
 ]
 
@@ -41,7 +43,11 @@ IdempotencyKey = Annotated[
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**ERROR_RESPONSES, 200: {"model": CasePublic, "description": "A replayed key"}},
+    responses={
+        **ERROR_RESPONSES,
+        200: {"model": CasePublic, "description": "A replayed key"},
+        400: ERROR_RESPONSES[422] | {"description": "No Idempotency-Key header"},
+    },
 )
 def submit_case(
     *,
@@ -50,7 +56,7 @@ def submit_case(
     desk: CaseDeskDep,
     clock: ClockDep,
     response: Response,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> CasePublic:
     """Store a case and decide it; 201 once it is committed (200 for a replayed key)."""
     submission = desk.submit(
