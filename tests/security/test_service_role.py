@@ -67,7 +67,7 @@ def test_the_service_role_works_but_cannot_rewrite_history(
         answer = client.post(
             "/v1/cases",
             json={"request": dli_request(), "priority": "standard"},
-            headers={"Authorization": f"Bearer {issued.secret}"},
+            headers={"Authorization": f"Bearer {issued.secret}", "Idempotency-Key": "role-1"},
         )
         assert answer.status_code == 201, answer.text
     service = create_engine(service_url)
