@@ -83,8 +83,8 @@ def test_text_format_prints_a_checklist_for_a_person() -> None:
     done = run("evaluate", "--format", "text", stdin=json.dumps(request))
     assert done.returncode == 0
     assert "Outcome: does_not_meet_criteria" in done.stdout
-    assert "[ ] dli.2" in done.stdout
-    assert "[x] dli.1" in done.stdout
+    assert "[NOT MET] dli.2" in done.stdout
+    assert "[met] dli.1" in done.stdout
     assert "not a denial" in done.stdout
 
 

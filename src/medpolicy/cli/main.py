@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from medpolicy.adapters.json_request import request_id_of
-from medpolicy.adapters.text import render_text
+from medpolicy.adapters.text import render_request_text
 from medpolicy.api import default_engine, evaluate
 from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
 from medpolicy.errors import MedpolicyError, PolicyError, RequestError, error_body
@@ -122,7 +122,7 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
-    default_engine()
+    engine = default_engine()
     out: TextIO = sys.stdout
     batch = 1 if is_interactive(stream) else 512
     invalid = False
@@ -133,7 +133,11 @@ def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
             buffer.append(_error_line(None, "invalid_json", None, document.message))
         else:
             try:
-                result = evaluate(document)
+                line = (
+                    render_request_text(document, engine)
+                    if as_text
+                    else evaluate(document, engine).to_json()
+                )
             except RequestError as exc:
                 invalid = True
                 buffer.append(
@@ -142,7 +146,7 @@ def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
                     )
                 )
             else:
-                buffer.append(render_text(result) if as_text else result.to_json())
+                buffer.append(line)
         if len(buffer) >= batch:
             out.write("\n".join(buffer) + "\n")
             out.flush()

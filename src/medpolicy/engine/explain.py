@@ -61,7 +61,7 @@ def reasons(
         out.append(_REVIEW)
     elif outcome is Outcome.INSUFFICIENT_INFORMATION:
         for item in criteria + exclusions:
-            needed = [m.label.lower() for m in missing if item.id in m.criteria]
+            needed = [_lower_first(m.label) for m in missing if item.id in m.criteria]
             if item.status is Status.UNKNOWN and needed:
                 kind = "Exclusion" if item in exclusions else "Criterion"
                 out.append(
