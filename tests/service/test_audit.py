@@ -50,6 +50,7 @@ def test_every_read_and_write_of_a_case_is_recorded_with_who_and_when(
         ("case.information", "provider"),
         ("case.extension", "nurse"),
         ("case.decision", "nurse"),
+        ("letter.create", "nurse"),
     ]
     assert all(e.actor_token_id and e.at for e in case_entries)
 

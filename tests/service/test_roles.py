@@ -63,6 +63,8 @@ MATRIX: dict[tuple[str, str, str], tuple[set[str] | str, Any]] = {
         {"decision": "partially_approve", **DENIAL},
     ),
     ("POST", "/v1/cases/{case_id}/extension", ""): (REVIEWERS, {"reason": "Records pending."}),
+    ("POST", "/v1/cases/{case_id}/assignment", ""): (REVIEWERS, None),
+    ("GET", "/v1/cases/{case_id}/letters/{letter_id}", ""): (CLINICAL, None),
     ("GET", "/v1/metrics", ""): ({"nurse", "physician", "admin"}, None),
     ("POST", "/v1/tokens", ""): ({"admin"}, {"role": "nurse"}),
     ("GET", "/v1/tokens", ""): ({"admin"}, None),
@@ -94,7 +96,11 @@ def test_the_matrix_covers_every_endpoint(client: TestClient) -> None:
 
 def fill(path: str, case_id: str) -> str:
     return path.format(
-        case_id=case_id, policy_id="MCP-210", token_id="no-such-token", service_id="order-sign"
+        case_id=case_id,
+        policy_id="MCP-210",
+        token_id="no-such-token",
+        service_id="order-sign",
+        letter_id="no-such-letter",
     )
 
 

@@ -15,8 +15,9 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,12 +27,21 @@ from medpolicy.service import audit, deadlines, fact_changes
 from medpolicy.service.clock import Clock
 from medpolicy.service.db import repositories as repo
 from medpolicy.service.db.database import Database
-from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
+from medpolicy.service.db.models import Case, CaseEvent, CaseLetter, CaseVersion
 from medpolicy.service.errors import ConflictError, InvalidInputError, NotFoundError
 from medpolicy.service.permissions import Action, require, visible_to
 from medpolicy.service.principal import Principal
 
 Evaluator = Callable[[dict[str, Any]], Determination]
+
+
+class LetterPress(Protocol):
+    """Writes the PDF of a letter (see ``service/letters``) from what the case says."""
+
+    def write(self, kind: str, context: dict[str, Any]) -> bytes:
+        """The PDF of a letter of ``kind`` (approval, information, adverse)."""
+        ...
+
 
 STATUS_BY_OUTCOME: dict[str, CaseStatus] = {
     Outcome.MEETS_CRITERIA: CaseStatus.APPROVED,
@@ -73,11 +83,34 @@ class CaseRecord:
     case: Case
     versions: list[CaseVersion]
     events: list[CaseEvent]
+    letters: list[CaseLetter] = field(default_factory=list)
 
     @property
     def current(self) -> CaseVersion:
         """The version the status rests on."""
         return self.versions[-1]
+
+    @property
+    def revision(self) -> str:
+        """Changes whenever anything is added to the case: a form drawn at one revision
+        is stale at another (versions and events are only ever appended)."""
+        return f"{len(self.versions)}.{len(self.events)}"
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A queue row: the case and its current request (member and service)."""
+
+    case: Case
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """One page of a reviewer's queue and how many cases match in all."""
+
+    items: list[WorkItem]
+    total: int
 
 
 @dataclass(frozen=True)
@@ -91,10 +124,17 @@ class Submission:
 class CaseDesk:
     """The prior-authorization desk: every way a case is created, changed or read."""
 
-    def __init__(self, database: Database, clock: Clock, evaluate: Evaluator) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        evaluate: Evaluator,
+        letters: LetterPress | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
         self.evaluate = evaluate
+        self.letters = letters
 
     def submit(
         self,
@@ -177,6 +217,7 @@ class CaseDesk:
             submitted_by=principal.token_id,
             idempotency_key=idempotency_key,
             request_sha256=fingerprint,
+            service_code=str((request.get("service") or {}).get("code") or "")[:20] or None,
         )
         version = _version(
             case=case,
@@ -269,6 +310,8 @@ class CaseDesk:
             }
             session.add(_event(case, "decision", principal, detail, now))
             self._audit(session, principal, "case.decision", [case.id])
+            kind = "approval" if decision == "approve" else "adverse"
+            self._send_letter(session, principal, case, kind, detail)
             session.flush()
             return _load(session, case)
 
@@ -351,6 +394,177 @@ class CaseDesk:
             )
             return None if case is None else case.id
 
+    def assign(self, principal: Principal, *, case_id: str) -> CaseRecord:
+        """Put an open case on the caller's own worklist (taking it from whoever had it)."""
+        require(principal, Action.ASSIGN)
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            now = self.clock.now()
+            detail = {"assigned_to": principal.token_id, "previous": case.assigned_to}
+            case.assigned_to, case.assigned_at = principal.token_id, now
+            session.add(_event(case, "assignment", principal, detail, now))
+            self._audit(session, principal, "case.assign", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def record_fact(
+        self, principal: Principal, *, case_id: str, fact: str, value: Any, note: str
+    ) -> CaseRecord:
+        """A reviewer's finding from the documentation: the case is decided again.
+
+        The earlier version stays in the history. A finding never closes the case by
+        itself: when the engine now finds the criteria met, the case waits in review for
+        the reviewer's own approval (and its letter) instead of being approved unseen.
+        """
+        require(principal, Action.RECORD_FACT)
+        if not note.strip():
+            raise InvalidInputError(
+                "note_required",
+                "A fact recorded by a reviewer needs a note saying where it was found; "
+                "the note was blank.",
+                field="note",
+                accepted="a sentence such as 'Chimerism report of 2026-02-20, page 2'",
+            )
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            current = repo.latest_version(session, case=case)
+            request = merge_information(current.request, [], {fact: value})
+            determination = self.evaluate(request)
+            now = self.clock.now()
+            case.version += 1
+            case.outcome = determination.outcome
+            status = STATUS_BY_OUTCOME[determination.outcome]
+            case.status = CaseStatus.IN_REVIEW if status == CaseStatus.APPROVED else status
+            version = _version(
+                case=case,
+                kind="reviewer",
+                principal=principal,
+                request=request,
+                determination=determination,
+                now=now,
+            )
+            session.add(version)
+            detail = {"fact": fact, "note": note.strip(), "version": case.version}
+            session.add(_event(case, "reviewer_fact", principal, detail, now))
+            self._audit(session, principal, "case.reviewer_fact", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def request_information(
+        self,
+        principal: Principal,
+        *,
+        case_id: str,
+        questions: list[str],
+        documents: list[str],
+        respond_by: date,
+    ) -> CaseRecord:
+        """Ask the provider for what is missing; the case waits and a letter goes out."""
+        require(principal, Action.REQUEST_INFORMATION)
+        asked = [q.strip() for q in questions if q.strip()]
+        if not asked:
+            raise InvalidInputError(
+                "questions_required",
+                "A request for information needs at least one question; none was given.",
+                field="questions",
+                accepted="one question per line",
+            )
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            now = self.clock.now()
+            if respond_by < now.date():
+                raise InvalidInputError(
+                    "respond_by_past",
+                    f"respond_by {respond_by.isoformat()} is before today "
+                    f"({now.date().isoformat()}).",
+                    field="respond_by",
+                    accepted="today or a later date",
+                )
+            case.status = CaseStatus.PENDING_INFORMATION
+            detail = {
+                "questions": asked,
+                "documents": [d.strip() for d in documents if d.strip()],
+                "respond_by": respond_by.isoformat(),
+            }
+            session.add(_event(case, "info_request", principal, detail, now))
+            self._audit(session, principal, "case.info_request", [case.id])
+            self._send_letter(session, principal, case, "information", detail)
+            session.flush()
+            return _load(session, case)
+
+    def worklist(
+        self,
+        principal: Principal,
+        *,
+        statuses: list[str] | None,
+        priority: str | None,
+        service_code: str | None,
+        mine: bool,
+        limit: int,
+        offset: int,
+    ) -> Worklist:
+        """A page of the queue with each case's member and service; the listing is audited."""
+        require(principal, Action.LIST_CASES)
+        with self.database.transaction() as session:
+            cases, total = repo.worklist(
+                session,
+                org=None if principal.is_reviewer else principal.org,
+                statuses=statuses,
+                priority=priority,
+                service_code=service_code,
+                assigned_to=principal.token_id if mine else None,
+                limit=limit,
+                offset=offset,
+            )
+            requests = repo.current_requests(session, cases=cases)
+            if cases:
+                self._audit(session, principal, "case.list", [c.id for c in cases])
+            return Worklist([WorkItem(c, requests.get(c.id, {})) for c in cases], total)
+
+    def letter(self, principal: Principal, *, case_id: str, letter_id: str) -> CaseLetter:
+        """One stored letter of a case, PDF included; each download is audited."""
+        require(principal, Action.READ_LETTER)
+        with self.database.transaction() as session:
+            case = self._visible_case(session, principal, case_id, for_update=False)
+            found = session.get(CaseLetter, letter_id)
+            if found is None or found.case_id != case.id:
+                raise NotFoundError(
+                    "letter_not_found",
+                    f"Case {case.id} has no letter {letter_id!r}.",
+                    field="letter_id",
+                    accepted="the id of one of the case's letters (see the case's letters)",
+                )
+            self._audit(session, principal, "letter.read", [case.id])
+            return found
+
+    def _send_letter(
+        self,
+        session: Session,
+        principal: Principal,
+        case: Case,
+        kind: str,
+        detail: dict[str, Any],
+    ) -> None:
+        if self.letters is None:
+            return
+        current = repo.latest_version(session, case=case)
+        now = self.clock.now()
+        context = letter_context(case, current, principal, detail, now)
+        pdf = self.letters.write(kind, context)
+        letter = CaseLetter(
+            id=str(uuid.uuid4()),
+            case_id=case.id,
+            kind=kind,
+            created_at=now,
+            actor_token_id=principal.token_id,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            pdf=pdf,
+        )
+        session.add(letter)
+        summary = {"letter_id": letter.id, "letter": kind, "sha256": letter.sha256}
+        session.add(_event(case, "letter", principal, summary, now))
+        self._audit(session, principal, "letter.create", [case.id])
+
     def determine(self, principal: Principal, request: dict[str, Any]) -> dict[str, Any]:
         """The engine's determination of a request, storing nothing and opening no case."""
         require(principal, Action.EVALUATE)
@@ -422,6 +636,27 @@ class CaseDesk:
         audit.record(
             session, actor=principal, action=action, case_ids=case_ids, now=self.clock.now()
         )
+
+
+def letter_context(
+    case: Case,
+    current: CaseVersion,
+    principal: Principal,
+    detail: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """What a letter says about the case, as plain JSON for the letter templates."""
+    return {
+        "case_id": case.id,
+        "priority": case.priority,
+        "received_at": case.received_at.isoformat(),
+        "due_at": case.due_at.isoformat(),
+        "date": now.date().isoformat(),
+        "request": current.request,
+        "determination": current.determination,
+        "reviewer": {"name": principal.name, "role": principal.role.value},
+        "detail": detail,
+    }
 
 
 def merge_information(
@@ -534,4 +769,5 @@ def _load(session: Session, case: Case) -> CaseRecord:
         case,
         repo.versions_of(session, case_id=case.id),
         repo.events_of(session, case_id=case.id),
+        repo.letters_of(session, case_id=case.id),
     )

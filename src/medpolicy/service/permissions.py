@@ -28,6 +28,10 @@ class Action(StrEnum):
     LIST_CASES = "list_cases"
     READ_METRICS = "read_metrics"
     MANAGE_TOKENS = "manage_tokens"
+    ASSIGN = "assign"
+    RECORD_FACT = "record_fact"
+    REQUEST_INFORMATION = "request_information"
+    READ_LETTER = "read_letter"
 
 
 _P, _N, _D, _A = Role.PROVIDER, Role.NURSE, Role.PHYSICIAN, Role.ADMIN
@@ -45,6 +49,10 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.LIST_CASES: frozenset({_P, _N, _D}),
     Action.READ_METRICS: frozenset({_N, _D, _A}),
     Action.MANAGE_TOKENS: frozenset({_A}),
+    Action.ASSIGN: frozenset({_N, _D}),
+    Action.RECORD_FACT: frozenset({_N, _D}),
+    Action.REQUEST_INFORMATION: frozenset({_N, _D}),
+    Action.READ_LETTER: frozenset({_P, _N, _D}),
 }
 
 

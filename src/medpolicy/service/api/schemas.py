@@ -16,7 +16,7 @@ from medpolicy.domain import CaseStatus, LineOfBusiness, NextStep, Outcome
 from medpolicy.service import fact_changes
 from medpolicy.service.api.problems import NO_NUL_PATTERN
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
-from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseVersion
+from medpolicy.service.db.models import ApiToken, Case, CaseEvent, CaseLetter, CaseVersion
 
 CONTRACT_REQUEST_SCHEMA: dict[str, Any] = {
     "title": "CoverageRequest",
@@ -187,7 +187,7 @@ class VersionPublic(BaseModel):
     """One version of the request and the engine's determination of it."""
 
     number: int
-    kind: Literal["submitted", "information"]
+    kind: Literal["submitted", "information", "reviewer"]
     created_at: datetime
     request: dict[str, Any]
     determination: DeterminationBody
@@ -205,10 +205,20 @@ class VersionPublic(BaseModel):
 
 
 class EventPublic(BaseModel):
-    """A reviewer's decision, an extension, the provider's withdrawal, or a change of facts
-    already on the case (old and new values, who, when: see ``service/fact_changes.py``)."""
+    """A reviewer's decision, an extension, the provider's withdrawal, a change of facts
+    already on the case (old and new values, who, when: see ``service/fact_changes.py``), an
+    assignment, a fact a reviewer recorded, a request for information, or a letter sent."""
 
-    kind: Literal["decision", "extension", "withdrawal", "fact_change"]
+    kind: Literal[
+        "decision",
+        "extension",
+        "withdrawal",
+        "fact_change",
+        "assignment",
+        "reviewer_fact",
+        "info_request",
+        "letter",
+    ]
     at: datetime
     actor_role: str
     detail: dict[str, Any]
@@ -221,6 +231,27 @@ class EventPublic(BaseModel):
             at=row.at,
             actor_role=row.actor_role,
             detail=row.detail,
+        )
+
+
+class LetterPublic(BaseModel):
+    """A letter sent for the case; ``href`` downloads the PDF whose SHA-256 is given."""
+
+    id: str
+    kind: Literal["approval", "information", "adverse"]
+    created_at: datetime
+    sha256: str
+    href: str
+
+    @classmethod
+    def of(cls, row: CaseLetter) -> LetterPublic:
+        """From the table row."""
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            created_at=row.created_at,
+            sha256=row.sha256,
+            href=f"/v1/cases/{row.case_id}/letters/{row.id}",
         )
 
 
@@ -239,6 +270,7 @@ class CasePublic(CaseSummary):
             "value with source, version, when, by whom, and whether it sent the case to review"
         ),
     )
+    letters: list[LetterPublic]
 
     @classmethod
     def of_record(cls, record: CaseRecord, now: datetime) -> CasePublic:
@@ -253,6 +285,7 @@ class CasePublic(CaseSummary):
             versions=[VersionPublic.of(v) for v in record.versions],
             events=[EventPublic.of(e) for e in record.events],
             changed_facts=fact_changes.flagged_changes(changes),
+            letters=[LetterPublic.of(letter) for letter in record.letters],
         )
 
 

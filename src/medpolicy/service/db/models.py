@@ -11,6 +11,8 @@
 - ``crd_feedback``: what clinicians' systems report back about our CRD cards.
 - ``pas_claim_alias``: the identifier of each PAS Claim Update, pointing to the Claim whose
   cases it changed, so ``$inquire`` finds those cases by either identifier.
+- ``web_sessions``: the workbench's server-side sessions (see ``service/web/sessions.py``).
+- ``case_letters``: the PDF letters of a case, immutable (see ``service/letters/``).
 
 Every table hangs on the one ``Base``, so Alembic compares the migrations with all of them.
 """
@@ -20,7 +22,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +101,9 @@ class Case(Base):
     submitted_by: Mapped[str] = mapped_column(String(36))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_sha256: Mapped[str] = mapped_column(String(64))
+    assigned_to: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    service_code: Mapped[str | None] = mapped_column(String(20), index=True, default=None)
 
 
 class CaseVersion(Base):
@@ -167,3 +181,29 @@ class PasClaimAlias(Base):
     org: Mapped[str] = mapped_column(String(200), primary_key=True)
     alias_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     claim_key: Mapped[str] = mapped_column(Text)
+
+
+class WebSession(Base):
+    """A reviewer signed in to the workbench; the cookie holds a secret whose hash is the key."""
+
+    __tablename__ = "web_sessions"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(36))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseLetter(Base):
+    """A letter sent for a case, as the PDF that went out; never changed once stored."""
+
+    __tablename__ = "case_letters"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_token_id: Mapped[str] = mapped_column(String(36))
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary())

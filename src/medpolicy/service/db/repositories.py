@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, tuple_
+from sqlalchemy.orm import Session, defer
 
 from medpolicy.service.db.models import (
     Case,
     CaseEvent,
+    CaseLetter,
     CaseVersion,
     CrdFeedback,
     PasClaimAlias,
@@ -124,3 +125,48 @@ def claim_alias(session: Session, *, org: str, alias_sha256: str) -> PasClaimAli
 def add_claim_alias(session: Session, *, org: str, alias_sha256: str, claim_key: str) -> None:
     """Record a PAS Claim Update's key digest and the original Claim's key."""
     session.add(PasClaimAlias(org=org, alias_sha256=alias_sha256, claim_key=claim_key))
+
+
+def letters_of(session: Session, *, case_id: str) -> list[CaseLetter]:
+    """The case's letters, oldest first, without their PDF bytes (loaded on demand)."""
+    query = select(CaseLetter).where(CaseLetter.case_id == case_id).options(defer(CaseLetter.pdf))
+    return list(session.scalars(query.order_by(CaseLetter.created_at, CaseLetter.id)))
+
+
+def worklist(
+    session: Session,
+    *,
+    org: str | None,
+    statuses: Sequence[str] | None,
+    priority: str | None,
+    service_code: str | None,
+    assigned_to: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Case], int]:
+    """A page of the queue, soonest deadline first, and the count of all that match."""
+    conditions: list[ColumnElement[bool]] = []
+    if org is not None:
+        conditions.append(Case.org == org)
+    if statuses:
+        conditions.append(Case.status.in_(statuses))
+    if priority is not None:
+        conditions.append(Case.priority == priority)
+    if service_code is not None:
+        conditions.append(Case.service_code == service_code)
+    if assigned_to is not None:
+        conditions.append(Case.assigned_to == assigned_to)
+    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    query = select(Case).where(*conditions).order_by(Case.due_at, Case.id)
+    return list(session.scalars(query.limit(limit).offset(offset))), total
+
+
+def current_requests(session: Session, *, cases: Sequence[Case]) -> dict[str, dict[str, Any]]:
+    """The current request of each case, by case id, in one query."""
+    if not cases:
+        return {}
+    keys = [(c.id, c.version) for c in cases]
+    query = select(CaseVersion.case_id, CaseVersion.request).where(
+        tuple_(CaseVersion.case_id, CaseVersion.number).in_(keys)
+    )
+    return {row.case_id: row.request for row in session.execute(query)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi.responses import Response as RawResponse
 
 from medpolicy.service.api.deps import Caller, CaseDeskDep, ClockDep
 from medpolicy.service.api.problems import NO_NUL_PATTERN
@@ -133,4 +134,33 @@ def extend(
     """Extend the deadline by 14 days, once, with a reason."""
     return CasePublic.of_record(
         desk.extend(caller, case_id=case_id, reason=body.reason), clock.now()
+    )
+
+
+@router.post("/{case_id}/assignment", responses=ERROR_RESPONSES)
+def assign(case_id: CaseId, caller: Caller, desk: CaseDeskDep, clock: ClockDep) -> CasePublic:
+    """Assign the case to the calling reviewer."""
+    return CasePublic.of_record(desk.assign(caller, case_id=case_id), clock.now())
+
+
+@router.get(
+    "/{case_id}/letters/{letter_id}",
+    responses={**ERROR_RESPONSES, 200: {"content": {"application/pdf": {}}}},
+    response_class=RawResponse,
+)
+def read_letter(
+    case_id: CaseId,
+    letter_id: Annotated[str, Path(max_length=64, pattern=NO_NUL_PATTERN)],
+    caller: Caller,
+    desk: CaseDeskDep,
+) -> RawResponse:
+    """A letter of the case as the PDF that was sent; its SHA-256 is in the case's letters."""
+    letter = desk.letter(caller, case_id=case_id, letter_id=letter_id)
+    return RawResponse(
+        letter.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{letter.kind}-{letter.id}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
