@@ -22,7 +22,9 @@ from medpolicy.service.clock import Clock, SystemClock
 from medpolicy.service.config import ServiceSettings, normalize_database_url
 from medpolicy.service.db import migrate
 from medpolicy.service.db.database import Database
+from medpolicy.service.letters import TypstLetters
 from medpolicy.service.tokens import TokenDesk
+from medpolicy.service.web import install as install_workbench
 
 DESCRIPTION = """Prior authorization for MCP-210 (donor lymphocyte infusion, CPT 38242, and
 hematopoietic stem cell boosts, CPT 38243). Submit a case; the engine approves at once what
@@ -74,13 +76,16 @@ def create_app(
     app.state.engine = engine
     app.state.registry = engine.registry
     app.state.audit_checkpoints = checkpoints
-    app.state.case_desk = CaseDesk(database, clock, partial(evaluate, engine=engine))
+    app.state.case_desk = CaseDesk(
+        database, clock, partial(evaluate, engine=engine), letters=TypstLetters()
+    )
     app.state.token_desk = TokenDesk(database, clock)
     app.state.public_base_url = settings.public_base_url
     for module in (health, determinations, cases, metrics, policies, tokens):
         app.include_router(module.router)
     app.include_router(fhir_router)
     app.include_router(crd_router)
+    install_workbench(app)
     errors.install(app)
     app.add_middleware(AccessLog)
     return app
