@@ -506,7 +506,7 @@ class CaseDesk:
         """A page of the queue with each case's member and service; the listing is audited."""
         require(principal, Action.LIST_CASES)
         with self.database.transaction() as session:
-            cases, total = repo.worklist(
+            rows, total = repo.worklist(
                 session,
                 org=None if principal.is_reviewer else principal.org,
                 statuses=statuses,
@@ -516,10 +516,9 @@ class CaseDesk:
                 limit=limit,
                 offset=offset,
             )
-            requests = repo.current_requests(session, cases=cases)
-            if cases:
-                self._audit(session, principal, "case.list", [c.id for c in cases])
-            return Worklist([WorkItem(c, requests.get(c.id, {})) for c in cases], total)
+            if rows:
+                self._audit(session, principal, "case.list", [case.id for case, _ in rows])
+            return Worklist([WorkItem(case, request) for case, request in rows], total)
 
     def letter(self, principal: Principal, *, case_id: str, letter_id: str) -> CaseLetter:
         """One stored letter of a case, PDF included; each download is audited."""

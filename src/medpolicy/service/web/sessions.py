@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from medpolicy.service import audit
 from medpolicy.service.clock import Clock
@@ -27,6 +27,9 @@ from medpolicy.service.principal import Principal, Role
 from medpolicy.service.tokens import find_principal
 
 IDLE_LIMIT = timedelta(minutes=15)
+TOUCH_EVERY = timedelta(seconds=30)
+"""A page restarts the idle clock in the database at most this often, so reading pages
+does not write on every click; the logoff may then come up to this much early, never late."""
 COOKIE = "mp_session"
 SIGNIN_COOKIE = "mp_signin"
 
@@ -124,7 +127,8 @@ class SessionDesk:
                     session, actor=principal, action="session.idle", case_ids=[None], now=now
                 )
                 return Resumed(None, Ended.IDLE)
-            row.last_seen_at = now
+            if now - row.last_seen_at >= TOUCH_EVERY:
+                row.last_seen_at = now
             return Resumed(Visit(principal, row.csrf))
 
     def end(self, secret: str, visit: Visit) -> None:
@@ -147,5 +151,5 @@ class SessionDesk:
         if not token_ids:
             return {}
         with self.database.transaction() as session:
-            rows = session.query(ApiToken).filter(ApiToken.id.in_(token_ids)).all()
+            rows = session.scalars(select(ApiToken).where(ApiToken.id.in_(token_ids)))
             return {row.id: row.name or f"{row.role} {row.id[:8]}" for row in rows}
