@@ -61,7 +61,18 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     opened = context.new_page()
     errors: list[str] = []
-    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def note(message: Any) -> None:
+        # A page answered 4xx on purpose (a refused form) is logged as a failed load; a
+        # failed style sheet or icon, or any CSP refusal, is a real error.
+        url = str(message.location.get("url", ""))
+        refused_page = message.text.startswith("Failed to load resource") and (
+            "/static/" not in url
+        )
+        if message.type == "error" and not refused_page:
+            errors.append(f"{message.text} ({url})")
+
+    opened.on("console", note)
     yield opened
     context.close()
     assert errors == [], f"browser console errors (CSP refusals among them?): {errors}"

@@ -91,16 +91,6 @@ def test_fifteen_idle_minutes_sign_the_reviewer_out(
     assert client.get("/queue", follow_redirects=False).status_code == 303
 
 
-def test_pages_tell_the_browser_to_leave_after_fifteen_minutes(
-    client: TestClient, database: Database, clock: FixedClock
-) -> None:
-    sign_in(client, token(database, clock, "nurse"))
-    assert (
-        '<meta http-equiv="refresh" content="900;url=/signin?ended=idle">'
-        in client.get("/queue").text
-    )
-
-
 def test_sign_out_ends_the_session(
     client: TestClient, database: Database, clock: FixedClock
 ) -> None:
