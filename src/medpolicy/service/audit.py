@@ -5,12 +5,12 @@ a key the database does not hold (``audit_key``). Editing, removing or reorderin
 breaks the chain, and without the key nobody can recompute it.
 
 Each entry of a change also carries the SHA-256 of every row of ``cases``, ``case_versions``,
-``case_events`` and ``api_tokens`` that its transaction inserted or updated (``rows``, keyed
-``table/primary key``). ``verify`` recomputes them from the tables: a case rewritten as
-approved, a decision edited or deleted, a token's role raised or a row inserted behind the
-service's back no longer matches what the log recorded. Rows are picked up by a
-``before_flush`` hook, so every code path that changes them and writes its audit entry is
-covered without passing them along.
+``case_events``, ``api_tokens`` and ``case_letters`` that its transaction inserted or
+updated (``rows``, keyed ``table/primary key``). ``verify`` recomputes them from the
+tables: a case rewritten as approved, a decision edited or deleted, a token's role raised
+or a row inserted behind the service's back no longer matches what the log recorded. Rows
+are picked up by a ``before_flush`` hook, so every code path that changes them and writes
+its audit entry is covered without passing them along.
 
 What the chain cannot see is its own tail cut off: ``audit_checkpoint`` writes signed
 checkpoints outside the database for that.
@@ -37,14 +37,24 @@ from sqlalchemy.orm import Session
 
 from medpolicy.service.audit_key import load_key
 from medpolicy.service.config import ServiceSettings
-from medpolicy.service.db.models import ApiToken, AuditEntry, Base, Case, CaseEvent, CaseVersion
+from medpolicy.service.db.models import (
+    ApiToken,
+    AuditEntry,
+    Base,
+    Case,
+    CaseEvent,
+    CaseLetter,
+    CaseVersion,
+)
 from medpolicy.service.principal import Principal
 
 GENESIS_HASH = "0" * 64
 POSTGRES_AUDIT_LOCK = 210_38242
-TRACKED: tuple[type[Base], ...] = (Case, CaseVersion, CaseEvent, ApiToken)
+TRACKED: tuple[type[Base], ...] = (Case, CaseVersion, CaseEvent, ApiToken, CaseLetter)
 """Tables whose rows the log vouches for."""
-IMMUTABLE = frozenset({CaseVersion.__tablename__, CaseEvent.__tablename__})
+IMMUTABLE = frozenset(
+    {CaseVersion.__tablename__, CaseEvent.__tablename__, CaseLetter.__tablename__}
+)
 """Rows written once: every entry naming one must still match it. The others change, and
 only the latest entry naming a row must match its current content."""
 _TOUCHED = "medpolicy_audit_touched"
@@ -79,13 +89,16 @@ def row_digest(row: Base) -> str:
     """SHA-256 of a row's columns in canonical JSON.
 
     Columns that are NULL are left out, so a nullable column added by a later migration
-    does not change the digest of rows written before it.
+    does not change the digest of rows written before it. Binary columns (a letter's PDF)
+    enter as their SHA-256, so the entry of a letter names the hash of the PDF sent.
     """
     content = {}
     for attribute in inspect(row).mapper.column_attrs:
         value = getattr(row, attribute.key)
         if value is None:
             continue
+        if isinstance(value, bytes):
+            value = hashlib.sha256(value).hexdigest()
         content[attribute.key] = (
             value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
         )

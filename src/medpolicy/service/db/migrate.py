@@ -20,10 +20,11 @@ from sqlalchemy.engine import make_url
 from medpolicy.service.db.database import Database
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-APPEND_ONLY = frozenset({"audit_log", "alembic_version"})
+APPEND_ONLY = frozenset({"audit_log", "alembic_version", "case_letters"})
 """Tables the service role may read and add to but never change."""
-DELETABLE = frozenset({"crd_seen_jti"})
-"""Tables the service role may delete from (expired JWT ids are purged)."""
+DELETABLE = frozenset({"crd_seen_jti", "web_sessions"})
+"""Tables the service role may delete from (expired JWT ids are purged; workbench sessions
+end at sign-out, idle logoff or revocation)."""
 
 
 def alembic_config(database: Database) -> Config:

@@ -8,8 +8,8 @@
 - ``case_letters``: the PDF letters sent for a case. Like the audit log they refuse UPDATE
   and DELETE by trigger: a letter that went out is never rewritten.
 
-Revision ID: 0004_issue11
-Revises: 0003
+Revision ID: 0005_issue11
+Revises: 0004_issue10
 Create Date: 2026-12-03
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from medpolicy.service.db.models import UTCDateTime
 
-revision = "0004_issue11"
-down_revision = "0003"
+revision = "0005_issue11"
+down_revision = "0004_issue10"
 branch_labels = None
 depends_on = None
 
