@@ -431,9 +431,10 @@ class CaseDesk:
             request = merge_information(current.request, [], {fact: value})
             determination = self.evaluate(request)
             now = self.clock.now()
+            previous_outcome = case.outcome
             case.version += 1
             case.outcome = determination.outcome
-            status = STATUS_BY_OUTCOME[determination.outcome]
+            status = case_status(determination)
             case.status = CaseStatus.IN_REVIEW if status == CaseStatus.APPROVED else status
             version = _version(
                 case=case,
@@ -447,6 +448,19 @@ class CaseDesk:
             detail = {"fact": fact, "note": note.strip(), "version": case.version}
             session.add(_event(case, "reviewer_fact", principal, detail, now))
             self._audit(session, principal, "case.reviewer_fact", [case.id])
+            changes = fact_changes.changed_facts(current.determination, version.determination)
+            if changes:
+                change = fact_changes.change_detail(
+                    changes=changes,
+                    version=case.version,
+                    principal=principal,
+                    at=now,
+                    previous_outcome=str(previous_outcome),
+                    outcome=str(determination.outcome),
+                    routed_to_review=status == CaseStatus.APPROVED,
+                )
+                session.add(_event(case, fact_changes.EVENT_KIND, principal, change, now))
+                self._audit(session, principal, "case.facts_changed", [case.id])
             session.flush()
             return _load(session, case)
 

@@ -90,6 +90,34 @@ def test_a_fact_the_reviewer_corrects_shows_its_earlier_value(
     assert "The donor of the original transplant" in row
     assert "Changed" in row
     assert "A different donor (provider request, version 1" in row
+    assert "by physician Maya Chen, MD, sent to review" in row
+    case = api_case(client, headers, case_id)
+    assert [e["kind"] for e in case["events"]] == ["reviewer_fact", "fact_change"]
+    assert case["status"] == "in_review"
+
+
+def test_a_fact_the_provider_changes_is_highlighted_for_the_reviewer(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    headers: dict[str, dict[str, str]],
+) -> None:
+    case_id = submit(client, headers, adverse_request())
+    client.post(
+        f"/v1/cases/{case_id}/information",
+        json={"facts": {"cell_source": "original_donor"}},
+        headers=headers["provider"],
+    )
+    signed_in(client, database, clock, "nurse")
+    page = client.get(f"/cases/{case_id}").text
+    row = page.split("Source of the infused cells", 1)[1].split("</tr>", 1)[0]
+    assert 'class="changed"' in page.split("Source of the infused cells", 1)[0].rsplit("<tr", 1)[1]
+    assert "flag-changed" in row
+    assert (
+        "A different donor (request) -&gt; The donor of the original transplant (request), "
+        "version 2, by provider t-provider, sent to review"
+    ) in row
+    assert "Facts changed, sent to review" in page
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from typing import Any
 
 from medpolicy.policy.model import FactDef
 from medpolicy.policy.registry import Registry
+from medpolicy.service import fact_changes
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
 from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
 from medpolicy.terminology import icd10cm
@@ -150,6 +151,7 @@ def fact_rows(
     determination = record.current.determination
     notes = reviewer_notes(record.events)
     histories = fact_histories(record.versions, names, notes, dictionary)
+    changes = changed_facts(record.events, dictionary, names)
     rows = []
     for fact_id, entry in (determination.get("facts") or {}).items():
         definition = dictionary.get(fact_id)
@@ -164,10 +166,35 @@ def fact_rows(
                 "source": entry.get("source") if derived or latest is None else latest["source"],
                 "note": None if derived or latest is None else latest["note"],
                 "earlier": [] if derived else history[:-1],
-                "changed": not derived and len(history) > 1,
+                "changes": changes.get(fact_id, []),
+                "changed": bool(changes.get(fact_id)) or (not derived and len(history) > 1),
             }
         )
     return rows
+
+
+def changed_facts(
+    events: list[CaseEvent], dictionary: Mapping[str, FactDef], names: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Each change of a fact the case already knew (``service/fact_changes.py``), by fact,
+    as a sentence: "A different donor (request) -> The donor of the original transplant
+    (request), version 2, by physician Maya Chen, MD, sent to review"."""
+    details = [e.detail for e in events if e.kind == fact_changes.EVENT_KIND]
+    found: dict[str, list[str]] = {}
+    for change in fact_changes.flagged_changes(details):
+        definition = dictionary.get(str(change["fact"]))
+        old, new = change.get("old") or {}, change.get("new") or {}
+        by = change.get("by") or {}
+        text = (
+            f"{value_label(definition, old.get('value'))} ({old.get('source')}) -> "
+            f"{value_label(definition, new.get('value'))} ({new.get('source', 'unknown')}), "
+            f"version {change.get('version')}, by {by.get('role', '')} "
+            f"{names.get(str(by.get('token_id')), '')}".rstrip()
+        )
+        if change.get("routed_to_review"):
+            text += ", sent to review"
+        found.setdefault(str(change["fact"]), []).append(text)
+    return found
 
 
 def reviewer_notes(events: list[CaseEvent]) -> dict[tuple[int, str], str]:
@@ -246,6 +273,8 @@ def event_title(event: CaseEvent) -> str:
         "reviewer_fact": f"Fact recorded: {detail.get('fact')}",
         "info_request": "Information requested",
         "letter": f"Letter sent: {detail.get('letter')}",
+        fact_changes.EVENT_KIND: "Facts changed"
+        + (", sent to review" if detail.get("routed_to_review") else ""),
     }
     return titles.get(event.kind, event.kind)
 
@@ -264,6 +293,9 @@ def event_detail(event: CaseEvent) -> str:
         return f"{len(detail.get('questions') or [])} question(s), by {detail.get('respond_by')}"
     if event.kind == "letter":
         return f"SHA-256 {detail.get('sha256')}"
+    if event.kind == fact_changes.EVENT_KIND:
+        changed = ", ".join(str(c.get("fact")) for c in detail.get("changes") or [])
+        return f"{changed} (version {detail.get('version')}). {detail.get('why', '')}"
     return ""
 
 
