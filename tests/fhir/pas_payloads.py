@@ -131,7 +131,7 @@ def pas_bundle(
         )
     return {
         "resourceType": "Bundle",
-        "identifier": {"system": "http://ehr.example/pas-transactions", "value": f"tx-{claim_id}"},
+        "identifier": {"system": "http://example.org/pas-transactions", "value": f"tx-{claim_id}"},
         "type": "collection",
         "timestamp": "2026-03-02T09:00:00Z",
         "entry": entries,

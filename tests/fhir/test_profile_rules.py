@@ -56,6 +56,7 @@ def test_a_pended_answer_is_complete_with_review_action_a4() -> None:
     assert response["outcome"] == "complete"
     review = response["item"][0]["adjudication"][0]["extension"][0]["extension"]
     assert review[-1]["valueCodeableConcept"]["coding"][0]["code"] == "A4"
+    assert "Item 1: A4 Pended, case case-1" in response["text"]["div"]
 
 
 def test_the_response_echoes_the_request_bundle_identifier() -> None:
@@ -261,6 +262,8 @@ def test_over_http_a_request_without_bundle_identifier_gets_an_operation_outcome
     del body["identifier"]
     answer = client.post("/fhir/Claim/$submit", json=body, headers=harness.headers["provider"])
     assert answer.status_code == 422
-    issue = answer.json()["issue"][0]
+    outcome = answer.json()
+    issue = outcome["issue"][0]
     assert issue["expression"] == ["Bundle.identifier"]
     assert issue["code"] == "required"
+    assert "<code>Bundle.identifier</code>" in outcome["text"]["div"]

@@ -19,6 +19,7 @@ as the guide's OperationDefinition ``Claim-inquiry`` names its output.
 
 from __future__ import annotations
 
+import html
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ def _claim_response(
         "resourceType": "ClaimResponse",
         "id": str(uuid.uuid4()),
         "meta": {"profile": [profile]},
+        "text": _narrative(answers),
         "identifier": [
             i.model_dump(mode="json", exclude_none=True) for i in claim.identifier or []
         ],
@@ -151,6 +153,19 @@ def _claim_response(
     if not response["identifier"]:
         del response["identifier"]
     return response
+
+
+def _narrative(answers: Sequence[ItemAnswer]) -> dict[str, str]:
+    """Each item's review action and case number, for a person reading the response."""
+    rows = []
+    for answer in answers:
+        action = review_action(answer.status)
+        case = f", case {html.escape(answer.case_id)}" if answer.case_id else ""
+        rows.append(
+            f"<li>Item {answer.sequence}: {action} {html.escape(REVIEW_ACTIONS[action])}{case}</li>"
+        )
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{"".join(rows)}</ul></div>'
+    return {"status": "generated", "div": div}
 
 
 def _item(answer: ItemAnswer, now: datetime, notes: list[dict[str, Any]]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ may be a member id or a diagnosis.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,14 +44,23 @@ class FhirInputError(Exception):
 
 
 def operation_outcome(issues: Sequence[tuple[str, str, str | None]]) -> dict[str, Any]:
-    """An OperationOutcome with one error issue per (code, diagnostics, expression)."""
-    rendered = []
+    """An OperationOutcome with one error issue per (code, diagnostics, expression), and the
+    same in its narrative for a person reading it."""
+    rendered, rows = [], []
     for code, text, expression in issues:
         issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": text}
+        where = ""
         if expression:
             issue["expression"] = [expression]
+            where = f" <code>{html.escape(expression)}</code>"
         rendered.append(issue)
-    return {"resourceType": "OperationOutcome", "issue": rendered}
+        rows.append(f"<li>{html.escape(text)}{where}</li>")
+    div = f'<div xmlns="http://www.w3.org/1999/xhtml"><ul>{"".join(rows)}</ul></div>'
+    return {
+        "resourceType": "OperationOutcome",
+        "text": {"status": "generated", "div": div},
+        "issue": rendered,
+    }
 
 
 def path_of(root: str, location: Sequence[int | str]) -> str:
