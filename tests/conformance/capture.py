@@ -113,6 +113,16 @@ def capture_outputs(folder: Path, examples: Path) -> list[Capture]:
         recorder.fhir(
             "pas-submit-official-example", "pas", "/fhir/Claim/$submit", official, check=_is("A4")
         )
+        by_role = copy.deepcopy(official)
+        role = {"reference": "PractitionerRole/ReferralPractitionerRoleExample"}
+        by_role["entry"][0]["resource"]["provider"] = role
+        recorder.fhir(
+            "pas-submit-requested-by-a-practitioner-role",
+            "pas",
+            "/fhir/Claim/$submit",
+            by_role,
+            check=_is("A4"),
+        )
         _dtr(recorder)
         _crd(recorder)
         _refusals(recorder)

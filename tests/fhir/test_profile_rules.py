@@ -96,6 +96,14 @@ def test_an_echoed_entry_missing_what_its_profile_needs_is_refused(
     assert "PAS" in error.message
 
 
+def test_a_partial_birth_date_is_refused_as_the_beneficiary_profile_does() -> None:
+    body = pas_bundle()
+    body["entry"][1]["resource"]["birthDate"] = "1971"
+    error = _refusal(body)
+    assert error.expression == "Bundle.entry[1].resource.birthDate"
+    assert error.code == "value"
+
+
 def test_gender_unknown_is_enough() -> None:
     body = pas_bundle()
     body["entry"][1]["resource"]["gender"] = "unknown"

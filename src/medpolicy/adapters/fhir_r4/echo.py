@@ -2,7 +2,8 @@
 
 A PAS response Bundle carries the Patient, the insurer and the requesting Organization the
 Claim names, and PAS 2.2.1 holds each to a profile: the beneficiary (US Core Patient:
-identifier with system and value, a name with a family or given part, gender), the insurer
+identifier with system and value, a name with a family or given part, gender, and a birth
+date only as a full date), the insurer
 and the requestor (US Core Organization: ``active`` and ``name``). We never invent those
 values (a made-up gender or a guessed ``active`` would be a false statement about a
 person or a provider), so a request without them is refused, naming the element, before
@@ -12,6 +13,7 @@ requester never meets this refusal.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from medpolicy.adapters.fhir_r4.bundle_index import BundleIndex
@@ -40,6 +42,13 @@ def _beneficiary(patient: Any, path: str, named_by: str) -> None:
         _refuse(f"{path}.name", f"a name with a family or given part ({profile})", named_by)
     if not patient.gender:
         _refuse(f"{path}.gender", f"gender ({profile}; 'unknown' is accepted)", named_by)
+    if patient.birthDate is not None and not isinstance(patient.birthDate, date):
+        _refuse(
+            f"{path}.birthDate",
+            "a full birth date, YYYY-MM-DD, or none (the PAS beneficiary profile)",
+            named_by,
+            code="value",
+        )
 
 
 def _organization(organization: Any, path: str, role: str) -> None:
@@ -51,10 +60,11 @@ def _organization(organization: Any, path: str, role: str) -> None:
         _refuse(f"{path}.name", f"a name ({profile})", named_by)
 
 
-def _refuse(expression: str, needed: str, named_by: str) -> None:
+def _refuse(expression: str, needed: str, named_by: str, *, code: str = "required") -> None:
+    what = "is missing" if code == "required" else "is not accepted"
     raise FhirInputError(
-        f"{expression} is missing: the PAS response echoes the resource {named_by} names, "
+        f"{expression} {what}: the PAS response echoes the resource {named_by} names, "
         f"and it needs {needed}.",
         expression,
-        code="required",
+        code=code,
     )
