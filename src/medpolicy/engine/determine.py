@@ -23,13 +23,12 @@ from medpolicy.engine import explain
 from medpolicy.engine.facts import merge, stated_evidence
 from medpolicy.engine.logic import status_of
 from medpolicy.engine.program import SectionProgram
+from medpolicy.memo import Memo
 from medpolicy.policy.model import Policy, Section, Version
 from medpolicy.policy.registry import Registry
 from medpolicy.terminology.icd10cm import display, lookup
 
 __all__ = ["Engine"]
-
-_CACHE_LIMIT = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,36 +68,31 @@ class _Compiled:
     service_json: str
     fixed_warnings: tuple[Advisory, ...]
     caution_facts: tuple[str, ...]
-    cautions: dict[tuple[Any, ...], tuple[Advisory, ...]] = field(default_factory=dict)
-    reviewed: dict[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(default_factory=dict)
+    cautions: Memo[tuple[Any, ...], tuple[Advisory, ...]] = field(init=False)
+    reviewed: Memo[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cautions = Memo(self._cautions_holding)
+        self.reviewed = Memo(lambda key: explain.with_cautions(*key))
 
     def caution_warnings(self, values: dict[str, Any]) -> tuple[Advisory, ...]:
         """Clinical cautions that hold; they depend only on a few facts, so are cached."""
-        key = tuple(values.get(fact) for fact in self.caution_facts)
-        found = self.cautions.get(key)
-        if found is None:
-            section = self.program.section
-            found = tuple(
-                Advisory(caution.code, caution.message, caution.citation)
-                for caution in section.cautions
-                if status_of(caution.when, values) is Status.MET
-            )
-            if len(self.cautions) < _CACHE_LIMIT:
-                self.cautions[key] = found
-        return found
+        return self.cautions[tuple(values.get(fact) for fact in self.caution_facts)]
+
+    def _cautions_holding(self, key: tuple[Any, ...]) -> tuple[Advisory, ...]:
+        values = {f: v for f, v in zip(self.caution_facts, key, strict=True) if v is not None}
+        return tuple(
+            Advisory(caution.code, caution.message, caution.citation)
+            for caution in self.program.section.cautions
+            if status_of(caution.when, values) is Status.MET
+        )
 
     def with_cautions(self, verdict: Verdict, cautions: tuple[Advisory, ...]) -> Verdict:
         """A verdict that meets the criteria goes to a physician when a caution holds
         (MCP-210.md, "Outcomes"): the outcome stays, the next step and a reason change."""
         if not cautions or verdict.outcome is not Outcome.MEETS_CRITERIA:
             return verdict
-        key = (verdict, cautions)
-        found = self.reviewed.get(key)
-        if found is None:
-            found = explain.with_cautions(verdict, cautions)
-            if len(self.reviewed) < _CACHE_LIMIT:
-                self.reviewed[key] = found
-        return found
+        return self.reviewed[(verdict, cautions)]
 
 
 class Engine:
@@ -106,18 +100,17 @@ class Engine:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
-        self._routes: dict[tuple[str, date], _Compiled | _Route] = {}
-        self._code_warnings: dict[tuple[str, ...], tuple[Advisory, ...]] = {}
+        self._compiled: Memo[tuple[Policy, Version, str], _Compiled] = Memo(
+            lambda key: self._compile(key[0], key[1], key[1].sections[key[2]])
+        )
+        self._routes: Memo[tuple[str, date], _Compiled | _Route] = Memo(
+            lambda key: self._find(*key)
+        )
+        self._code_warnings: Memo[tuple[str, ...], tuple[Advisory, ...]] = Memo(_diagnosis_warnings)
 
     def compiled(self, policy: Policy, version: Version, section: Section) -> _Compiled:
         """The compiled section with its shared references and JSON, built on first use."""
-        key = (policy.id, version.id, section.name)
-        found = self._compiled.get(key)
-        if found is None:
-            found = self._compile(policy, version, section)
-            self._compiled[key] = found
-        return found
+        return self._compiled[(policy, version, section.name)]
 
     @staticmethod
     def _compile(policy: Policy, version: Version, section: Section) -> _Compiled:
@@ -148,8 +141,8 @@ class Engine:
         )
 
     def determine(self, request: CoverageRequest) -> Determination:
-        code_warnings = self._diagnosis_warnings(request.diagnoses)
-        resolved = self._resolve(request.service_code, request.date_of_service)
+        code_warnings = self._code_warnings[request.diagnoses] if request.diagnoses else ()
+        resolved = self._routes[(request.service_code, request.date_of_service)]
         if isinstance(resolved, _Route):
             return _routed(request, resolved, code_warnings)
         policy = resolved.program.policy
@@ -172,17 +165,8 @@ class Engine:
             service_json=resolved.service_json,
         )
 
-    def _resolve(self, code: str, day: date) -> _Compiled | _Route:
-        """Which compiled section decides ``code`` on ``day``, or why none does (cached)."""
-        key = (code, day)
-        found = self._routes.get(key)
-        if found is None:
-            found = self._find(code, day)
-            if len(self._routes) < _CACHE_LIMIT:
-                self._routes[key] = found
-        return found
-
     def _find(self, code: str, day: date) -> _Compiled | _Route:
+        """Which compiled section decides ``code`` on ``day``, or why none does."""
         target = self.registry.target(code)
         if target is None:
             why = "no policy here addresses it; route the request to the policy that covers it."
@@ -192,7 +176,8 @@ class Engine:
             scope = target.out_of_scope
             return _Route.build(code, scope.description, f"{scope.reason} ({scope.citation})")
         service = target.service
-        assert service is not None
+        if service is None:
+            return _Route.build(code, None, "no section of its policy decides it.")
         version = policy.version_on(day)
         if version is None:
             first = policy.versions[0]
@@ -212,27 +197,22 @@ class Engine:
             return _Route.build(code, service.description, why, service.section)
         return self.compiled(policy, version, section)
 
-    def _diagnosis_warnings(self, codes: tuple[str, ...]) -> tuple[Advisory, ...]:
-        if not codes:
-            return ()
-        found = self._code_warnings.get(codes)
-        if found is None:
-            out = []
-            for code in codes:
-                entry = lookup(code)
-                if entry is not None and not entry.billable:
-                    out.append(
-                        Advisory(
-                            "non_billable_code",
-                            f"Diagnosis {display(code)} ({entry.description}) is a category, "
-                            "not a billable code; it was used to establish facts, but a claim "
-                            "will need a more specific code.",
-                        )
-                    )
-            found = tuple(out)
-            if len(self._code_warnings) < _CACHE_LIMIT:
-                self._code_warnings[codes] = found
-        return found
+
+def _diagnosis_warnings(codes: tuple[str, ...]) -> tuple[Advisory, ...]:
+    """A warning for each diagnosis code that is a category rather than a billable code."""
+    out = []
+    for code in codes:
+        entry = lookup(code)
+        if entry is not None and not entry.billable:
+            out.append(
+                Advisory(
+                    "non_billable_code",
+                    f"Diagnosis {display(code)} ({entry.description}) is a category, "
+                    "not a billable code; it was used to establish facts, but a claim "
+                    "will need a more specific code.",
+                )
+            )
+    return tuple(out)
 
 
 def _routed(

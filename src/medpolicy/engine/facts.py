@@ -8,22 +8,23 @@ reviewer sees it. No code ever fills in a fact the derivation rules do not name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 from medpolicy.domain import Advisory, FactEvidence
+from medpolicy.memo import Memo
 from medpolicy.policy.model import Disagreement, Policy
 from medpolicy.terminology.icd10cm import display
 
 __all__ = ["merge", "stated_evidence"]
 
 
-@lru_cache(maxsize=32768)
-def _derive_cached(
-    policy: Policy, codes: tuple[str, ...]
-) -> tuple[tuple[tuple[str, FactEvidence], ...], tuple[tuple[str, Disagreement, str], ...]]:
+Derived = tuple[tuple[tuple[str, FactEvidence], ...], tuple[tuple[str, Disagreement, str], ...]]
+
+
+def _derive(key: tuple[Policy, tuple[str, ...]]) -> Derived:
     """Facts the codes establish, and the facts they leave unknown because they disagree
     (fact, what to say, the message with the codes filled in)."""
+    policy, codes = key
     found: list[tuple[str, FactEvidence]] = []
     disagreements: list[tuple[str, Disagreement, str]] = []
     for derivation in policy.derivations:
@@ -47,19 +48,14 @@ def _derive_cached(
     return tuple(found), tuple(disagreements)
 
 
-_STATED: dict[tuple[type, Any], FactEvidence] = {}
-_STATED_LIMIT = 65536
+_derived: Memo[tuple[Policy, tuple[str, ...]], Derived] = Memo(_derive)
+_stated: Memo[tuple[type, Any], FactEvidence] = Memo(lambda key: FactEvidence(key[1], "request"))
+"""Evidence of a stated value, keyed by type too: ``1`` and ``True`` are different answers."""
 
 
 def stated_evidence(value: Any) -> FactEvidence:
     """The (shared, immutable) evidence for a value stated in the request."""
-    key = (value.__class__, value)
-    found = _STATED.get(key)
-    if found is None:
-        found = FactEvidence(value, "request")
-        if len(_STATED) < _STATED_LIMIT:
-            _STATED[key] = found
-    return found
+    return _stated[(value.__class__, value)]
 
 
 def merge(
@@ -69,22 +65,19 @@ def merge(
 ) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Advisory, ...]]:
     """All known facts with their sources, their bare values, and a warning for each
     stated value that a code contradicts."""
-    derived, disagreements = (
-        _derive_cached(policy, codes) if policy is not None and codes else ((), ())
-    )
+    derived, disagreements = _derived[(policy, codes)] if policy is not None and codes else ((), ())
     known = dict(derived)
     values = {fact: evidence.value for fact, evidence in derived}
     conflicts: tuple[Advisory, ...] = tuple(
         _disagreement(fact, what, message, stated.get(fact))
         for fact, what, message in disagreements
     )
-    cache = _STATED
+    cache = _stated
     for fact, value in stated.items():
         if fact in values and values[fact] != value:
             conflicts += (_conflict(fact, value, known[fact]),)
         values[fact] = value
-        evidence = cache.get((value.__class__, value))
-        known[fact] = evidence if evidence is not None else stated_evidence(value)
+        known[fact] = cache[(value.__class__, value)]
     return known, values, conflicts
 
 

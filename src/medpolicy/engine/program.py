@@ -7,44 +7,50 @@ deciding fact, which of those values it has, or unknown. The verdict (statuses, 
 missing information, reasons) depends only on the pattern, so it is computed once per
 pattern and shared.
 
-Missing information is computed exactly, not guessed from the tree's shape: an unknown
-fact is listed when some way of filling in the other unknowns leaves the outcome depending
-on that fact's value. Facts under a branch already decided never qualify.
+Missing information is exact, not guessed from the tree's shape: an unknown fact is listed
+when some way of filling in the other unknowns leaves the outcome depending on that fact's
+value. The section's outcome is compiled once to a decision diagram (``diagram.py``), so
+answering that costs time in the size of the diagram, not in the number of ways to fill in
+the unknowns. Facts under a branch already decided never qualify.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from itertools import pairwise, product
+from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from operator import itemgetter
 from typing import Any
 
 from medpolicy.domain import CriterionResult, MissingFact, Outcome, Status, Verdict
 from medpolicy.domain.status import NEXT_STEP
 from medpolicy.engine import explain
-from medpolicy.engine.logic import judge, status_of
+from medpolicy.engine.diagram import SectionDiagrams
+from medpolicy.engine.logic import judge
+from medpolicy.memo import Memo
 from medpolicy.policy.model import Condition, FactDef, Node, Policy, Section, Version
 
-__all__ = ["Pattern", "SectionProgram"]
+__all__ = ["FactClasses", "Pattern", "SectionProgram"]
 
 Pattern = tuple[int | None, ...]
-_MAX_CACHED = 200_000
 
 
-class SectionProgram:
-    """The deciding facts of one section, their value classes, and a verdict per pattern."""
+class FactClasses:
+    """The facts some criteria read, in first-appearance order, and their value classes.
 
-    def __init__(self, policy: Policy, version: Version, section: Section) -> None:
-        self.policy, self.version, self.section = policy, version, section
-        self.nodes: tuple[Node, ...] = section.criteria + section.exclusions
+    ``domains[i]`` holds one representative value per class of fact ``i``: every value of
+    an enum, true and false, or one number from each interval the criteria's thresholds
+    cut. Two values of a class pass and fail exactly the same conditions.
+    """
+
+    def __init__(self, policy: Policy, nodes: Sequence[Node]) -> None:
         seen: dict[str, None] = {}
-        for node in self.nodes:
+        for node in nodes:
             seen.update(dict.fromkeys(node.facts()))
         self.facts: tuple[str, ...] = tuple(seen)
         self.position = {fact: i for i, fact in enumerate(self.facts)}
         conditions: dict[str, list[Condition]] = {f: [] for f in self.facts}
-        for node in self.nodes:
+        for node in nodes:
             for condition in node.conditions():
                 conditions[condition.fact].append(condition)
         self._numeric: dict[str, tuple[list[Condition], dict[tuple[bool, ...], int]]] = {}
@@ -55,15 +61,6 @@ class SectionProgram:
             {} if policy.facts[f].type == "number" else {v: i for i, v in enumerate(dom)}
             for f, dom in zip(self.facts, self.domains, strict=True)
         )
-        self._node_positions = tuple(
-            tuple(self.position[f] for f in node.facts()) for node in self.nodes
-        )
-        self._node_reads = tuple(frozenset(node.facts()) for node in self.nodes)
-        self._node_keys = tuple(_subpattern(positions) for positions in self._node_positions)
-        self._judged: dict[tuple[int, Pattern], tuple[CriterionResult, str]] = {}
-        self._verdicts: dict[tuple[str, Pattern], Verdict] = {}
-        self._composed: dict[tuple[Any, ...], Verdict] = {}
-        self._complete: dict[Pattern, Outcome] = {}
 
     def _domain(self, fact: FactDef, conditions: list[Condition]) -> tuple[Any, ...]:
         if fact.type == "boolean":
@@ -82,7 +79,7 @@ class SectionProgram:
         return tuple(values)
 
     def pattern(self, facts: Mapping[str, Any]) -> Pattern:
-        """The request's pattern: per deciding fact, its value class, or None if unknown."""
+        """Per fact, the class of its value in ``facts``, or None if unknown."""
         out: list[int | None] = []
         for fact, index in zip(self.facts, self._index, strict=True):
             value = facts.get(fact)
@@ -96,86 +93,79 @@ class SectionProgram:
         return tuple(out)
 
     def values(self, pattern: Pattern) -> dict[str, Any]:
+        """A representative value for every known fact of a pattern."""
         return {
             fact: self.domains[i][v]
             for i, (fact, v) in enumerate(zip(self.facts, pattern, strict=True))
             if v is not None
         }
 
+
+class SectionProgram:
+    """The deciding facts of one section, their value classes, and a verdict per pattern."""
+
+    def __init__(self, policy: Policy, version: Version, section: Section) -> None:
+        self.policy, self.version, self.section = policy, version, section
+        self.nodes: tuple[Node, ...] = section.criteria + section.exclusions
+        self.classes = FactClasses(policy, self.nodes)
+        self.facts = self.classes.facts
+        self.pattern = self.classes.pattern
+        self.diagrams = SectionDiagrams(section, self.classes.position, self.classes.domains)
+        positions = tuple(tuple(self.classes.position[f] for f in n.facts()) for n in self.nodes)
+        self._node_positions = positions
+        self._node_reads = tuple(frozenset(node.facts()) for node in self.nodes)
+        self._node_keys = tuple(_subpattern(p) for p in positions)
+        self._judged: tuple[Memo[Any, tuple[CriterionResult, str]], ...] = tuple(
+            Memo(self._judge_for(i)) for i in range(len(self.nodes))
+        )
+        self._verdicts: Memo[tuple[str, Pattern], Verdict] = Memo(self._decide)
+        self._composed: Memo[tuple[Any, ...], Verdict] = Memo(self._compose)
+
     def verdict(self, pattern: Pattern, basis: str) -> Verdict:
         """The shared verdict for a pattern under a coverage basis (computed once)."""
-        key = (basis, pattern)
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._decide(pattern, basis)
-            if len(self._verdicts) < _MAX_CACHED:
-                self._verdicts[key] = found
-        return found
+        return self._verdicts[(basis, pattern)]
 
-    def _judge(self, index: int, pattern: Pattern) -> tuple[CriterionResult, str]:
-        """A top-level node's checklist line and its JSON; it depends only on its own facts."""
-        key = (index, self._node_keys[index](pattern))
-        found = self._judged.get(key)
-        if found is None:
-            positions = self._node_positions[index]
+    def _judge_for(self, index: int) -> Callable[[Any], tuple[CriterionResult, str]]:
+        """How to judge top-level node ``index`` from its own facts' classes."""
+        node, positions = self.nodes[index], self._node_positions[index]
+        facts, domains, citation = self.facts, self.classes.domains, self.section.citation
+
+        def judge_node(own: Any) -> tuple[CriterionResult, str]:
+            classes = own if len(positions) > 1 else (own,)
             values = {
-                self.facts[p]: self.domains[p][pattern[p]]  # type: ignore[index]
-                for p in positions
-                if pattern[p] is not None
+                facts[p]: domains[p][c]
+                for p, c in zip(positions, classes, strict=True)
+                if c is not None
             }
-            result = judge(self.nodes[index], values, self.section.citation)
-            found = (result, json.dumps(result.to_dict(), ensure_ascii=False))
-            if len(self._judged) < _MAX_CACHED:
-                self._judged[key] = found
-        return found
+            result = judge(node, values, citation)
+            return result, json.dumps(result.to_dict(), ensure_ascii=False)
 
-    def _decide(self, pattern: Pattern, basis: str) -> Verdict:
-        section = self.section
-        judged = [self._judge(i, pattern) for i in range(len(self.nodes))]
-        split = len(section.criteria)
-        criteria = tuple(result for result, _ in judged[:split])
-        exclusions = tuple(result for result, _ in judged[split:])
-        outcome = _outcome(criteria, exclusions)
+        return judge_node
+
+    def _decide(self, key: tuple[str, Pattern]) -> Verdict:
+        basis, pattern = key
+        judged = [
+            memo[node_key(pattern)]
+            for memo, node_key in zip(self._judged, self._node_keys, strict=True)
+        ]
+        split = len(self.section.criteria)
+        results = tuple(result for result, _ in judged)
+        outcome = _outcome(results[:split], results[split:])
         missing: tuple[MissingFact, ...] = ()
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
-            agreed = self._agreed_outcome(pattern)
-            if agreed is not None:
-                outcome = agreed
+            restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
+            if restricted.is_leaf:
+                outcome = restricted.value
             else:
-                missing = self._missing(pattern, criteria + exclusions)
-        composition = (
-            basis,
-            outcome,
-            tuple(text for _, text in judged),
-            tuple(m.fact for m in missing),
-        )
-        found = self._composed.get(composition)
-        if found is None:
-            found = self._compose(
-                outcome=outcome,
-                criteria=criteria,
-                exclusions=exclusions,
-                missing=missing,
-                basis=basis,
-                judged=judged,
-                split=split,
-            )
-            if len(self._composed) < _MAX_CACHED:
-                self._composed[composition] = found
-        return found
+                missing = self._missing(sorted(restricted.support()), results)
+        texts = tuple(text for _, text in judged)
+        return self._composed[(basis, outcome, texts, missing, results)]
 
-    def _compose(
-        self,
-        *,
-        outcome: Outcome,
-        criteria: tuple[CriterionResult, ...],
-        exclusions: tuple[CriterionResult, ...],
-        missing: tuple[MissingFact, ...],
-        basis: str,
-        judged: list[tuple[CriterionResult, str]],
-        split: int,
-    ) -> Verdict:
+    def _compose(self, parts: tuple[Any, ...]) -> Verdict:
         """A verdict from its parts; patterns that judge alike share one."""
+        basis, outcome, texts, missing, results = parts
+        split = len(self.section.criteria)
+        criteria, exclusions = results[:split], results[split:]
         reasons = explain.reasons(
             policy=self.policy,
             version=self.version,
@@ -189,66 +179,21 @@ class SectionProgram:
         next_step = NEXT_STEP[outcome]
         fragment = (
             f'"outcome": "{outcome.value}", "next_step": "{next_step.value}", '
-            f'"reasons": [{", ".join(_cached_json(r, r) for r in reasons)}], '
-            f'"criteria": [{", ".join(text for _, text in judged[:split])}], '
-            f'"exclusions": [{", ".join(text for _, text in judged[split:])}], '
-            f'"missing": [{", ".join(_cached_json(m, m.to_dict()) for m in missing)}]'
+            f'"reasons": [{", ".join(_json_of[r] for r in reasons)}], '
+            f'"criteria": [{", ".join(texts[:split])}], '
+            f'"exclusions": [{", ".join(texts[split:])}], '
+            f'"missing": [{", ".join(_json_of[m] for m in missing)}]'
         )
         return Verdict(
             outcome, next_step, reasons, criteria, exclusions, missing, json_fragment=fragment
         )
 
-    def _outcome_complete(self, pattern: Pattern) -> Outcome:
-        found = self._complete.get(pattern)
-        if found is None:
-            facts = self.values(pattern)
-            criteria = tuple(
-                CriterionResult("", "", "", status_of(n, facts)) for n in self.section.criteria
-            )
-            exclusions = tuple(
-                CriterionResult("", "", "", status_of(n, facts)) for n in self.section.exclusions
-            )
-            found = self._complete[pattern] = _outcome(criteria, exclusions)
-        return found
-
-    def _completions(self, pattern: Pattern, fixed: int | None = None) -> Any:
-        free = [i for i, v in enumerate(pattern) if v is None and i != fixed]
-        for choice in product(*(range(len(self.domains[i])) for i in free)):
-            full = list(pattern)
-            for i, v in zip(free, choice, strict=True):
-                full[i] = v
-            yield full
-
-    def _agreed_outcome(self, pattern: Pattern) -> Outcome | None:
-        """The outcome every completion of the pattern agrees on, if they all agree."""
-        seen: Outcome | None = None
-        for full in self._completions(pattern):
-            outcome = self._outcome_complete(tuple(full))
-            if seen is None:
-                seen = outcome
-            elif outcome is not seen:
-                return None
-        return seen
-
-    def _matters(self, pattern: Pattern, position: int) -> bool:
-        for full in self._completions(pattern, fixed=position):
-            first: Outcome | None = None
-            for value in range(len(self.domains[position])):
-                full[position] = value
-                outcome = self._outcome_complete(tuple(full))
-                if first is None:
-                    first = outcome
-                elif outcome is not first:
-                    return True
-        return False
-
     def _missing(
-        self, pattern: Pattern, results: tuple[CriterionResult, ...]
+        self, positions: list[int], results: tuple[CriterionResult, ...]
     ) -> tuple[MissingFact, ...]:
         out = []
-        for position, fact_id in enumerate(self.facts):
-            if pattern[position] is not None or not self._matters(pattern, position):
-                continue
+        for position in positions:
+            fact_id = self.facts[position]
             fact = self.policy.facts[fact_id]
             undecided = tuple(
                 result.id
@@ -274,17 +219,13 @@ def _subpattern(positions: tuple[int, ...]) -> Callable[[Pattern], Any]:
     return itemgetter(*positions)
 
 
-_json_cache: dict[Any, str] = {}
+def _to_json(value: Any) -> str:
+    item = value.to_dict() if isinstance(value, MissingFact) else value
+    return json.dumps(item, ensure_ascii=False)
 
 
-def _cached_json(key: Any, value: Any) -> str:
-    """JSON of a reason sentence or a missing-fact entry; they recur across verdicts."""
-    found = _json_cache.get(key)
-    if found is None:
-        found = json.dumps(value, ensure_ascii=False)
-        if len(_json_cache) < _MAX_CACHED:
-            _json_cache[key] = found
-    return found
+_json_of: Memo[Any, str] = Memo(_to_json)
+"""JSON of a reason sentence or a missing-fact entry; they recur across verdicts."""
 
 
 def _representatives(fact: FactDef, thresholds: list[float]) -> list[float]:
