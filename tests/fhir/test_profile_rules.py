@@ -22,6 +22,7 @@ from medpolicy.adapters.fhir_r4 import (
     pas_response_bundle,
     questionnaire_package,
 )
+from medpolicy.api import default_engine
 from medpolicy.domain import CaseStatus
 from medpolicy.policy.registry import default_registry
 
@@ -141,7 +142,7 @@ def _package(code: str, diagnoses: tuple[str, ...], base: str) -> dict[str, Any]
             {"name": "order", "resource": service_request(code, diagnoses)},
         ],
     }
-    return questionnaire_package(parameters, default_registry(), evaluate, NOW, base)
+    return questionnaire_package(parameters, default_engine(), NOW, base)
 
 
 def test_package_entries_have_fullurls_apart_from_the_canonical_urls() -> None:
@@ -200,7 +201,7 @@ def test_a_package_request_without_coverage_is_refused() -> None:
         "parameter": [{"name": "order", "resource": service_request("38242")}],
     }
     with pytest.raises(FhirInputError) as caught:
-        questionnaire_package(parameters, default_registry(), evaluate, NOW)
+        questionnaire_package(parameters, default_engine(), NOW)
     assert "coverage" in caught.value.expression
 
 

@@ -17,6 +17,7 @@ from medpolicy.adapters.fhir_r4 import (
     parse_response,
     questionnaire_package,
 )
+from medpolicy.api import default_engine
 from medpolicy.policy.registry import default_registry
 
 from .pas_payloads import answers, package_parameters
@@ -28,7 +29,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def _items(section: str) -> dict[str, dict[str, Any]]:
     assert CURRENT is not None
-    built = build_questionnaire(POLICY, CURRENT, section)
+    relevance = default_engine().relevance(POLICY, CURRENT, section)
+    built = build_questionnaire(POLICY, CURRENT, section, relevance)
     Questionnaire.model_validate(built)
     return {item["linkId"]: item for item in built["item"]}
 
@@ -67,28 +69,63 @@ def test_chimerism_is_asked_only_for_the_chimerism_indication() -> None:
     ]
 
 
-def test_a_question_read_without_a_guard_always_shows() -> None:
-    items = _items("donor_lymphocyte_infusion")
-    assert "enableWhen" not in items["dli_indication"]
-    assert "enableWhen" not in items["cell_source"]
+def test_a_question_that_matters_whatever_else_is_answered_always_shows() -> None:
+    assert "enableWhen" not in _items("donor_lymphocyte_infusion")["prior_hsct"]
+    hscb = _items("hematopoietic_stem_cell_boost")
+    assert "enableWhen" not in hscb["prior_hsct"]
+    assert "enableWhen" not in hscb["prior_car_t"]
 
 
 def test_the_disease_is_asked_once_an_allogeneic_transplant_could_make_it_decide() -> None:
     item = _items("donor_lymphocyte_infusion")["diagnosis_category"]
-    assert item["enableBehavior"] == "any"
     shown_for = {
         (e["question"], str(e.get("answerCoding", {}).get("code"))) for e in item["enableWhen"]
     }
     assert ("prior_hsct", "allogeneic") in shown_for
 
 
-def test_a_question_with_several_guards_shows_when_any_holds() -> None:
+def test_the_indication_for_donor_lymphocytes_is_asked_only_after_a_donor_transplant() -> None:
+    item = _items("donor_lymphocyte_infusion")["dli_indication"]
+    assert [(e["question"], e["answerCoding"]["code"]) for e in item["enableWhen"]] == [
+        ("prior_hsct", "allogeneic")
+    ]
+    outcomes = {
+        evaluate(
+            {
+                "service": {"code": "38242", "date_of_service": "2026-03-02"},
+                "facts": {"prior_hsct": "autologous", "dli_indication": indication},
+            }
+        ).outcome
+        for indication in POLICY.facts["dli_indication"].values
+    }
+    assert outcomes == {"does_not_meet_criteria"}
+
+
+def test_a_question_shown_for_several_answers_shows_when_any_holds() -> None:
     item = _items("hematopoietic_stem_cell_boost")["hscb_indication"]
     assert item["enableBehavior"] == "any"
-    assert {e["question"] for e in item["enableWhen"]} == {
-        "prior_hsct_medically_necessary",
-        "prior_car_t",
+    assert {(e["question"], e["answerCoding"]["code"]) for e in item["enableWhen"]} == {
+        ("cell_source", "original_donor"),
+        ("cell_source", "autologous"),
     }
+
+
+def test_a_question_is_hidden_only_where_no_answer_to_it_changes_the_outcome() -> None:
+    """Hidden: with boost cells from another donor, whatever else is answered, the
+    indication for the boost cannot change the outcome."""
+    for prior_hsct in POLICY.facts["prior_hsct"].values:
+        for car_t in (True, False):
+            facts = {"cell_source": "other_donor", "prior_hsct": prior_hsct, "prior_car_t": car_t}
+            outcomes = {
+                evaluate(
+                    {
+                        "service": {"code": "38243", "date_of_service": "2026-03-02"},
+                        "facts": {**facts, "hscb_indication": indication},
+                    }
+                ).outcome
+                for indication in POLICY.facts["hscb_indication"].values
+            }
+            assert len(outcomes) == 1, facts
 
 
 def test_answers_become_facts() -> None:
@@ -110,7 +147,7 @@ def test_an_answer_outside_the_fact_values_names_the_answer() -> None:
 
 
 def test_the_package_has_the_questionnaire_first_and_a_prefilled_draft() -> None:
-    out = questionnaire_package(package_parameters("38242"), default_registry(), evaluate, NOW)
+    out = questionnaire_package(package_parameters("38242"), default_engine(), NOW)
     bundle = out["parameter"][0]["resource"]
     questionnaire, draft = (e["resource"] for e in bundle["entry"])
     assert questionnaire["resourceType"] == "Questionnaire"
@@ -121,7 +158,7 @@ def test_the_package_has_the_questionnaire_first_and_a_prefilled_draft() -> None
 
 def test_the_package_for_an_order_no_policy_decides_is_not_found() -> None:
     with pytest.raises(FhirInputError) as caught:
-        questionnaire_package(package_parameters("99213"), default_registry(), evaluate, NOW)
+        questionnaire_package(package_parameters("99213"), default_engine(), NOW)
     assert caught.value.status == 404
 
 
@@ -131,8 +168,7 @@ def test_the_official_dtr_input_example_parses_and_finds_no_mcp_210_order(
     with pytest.raises(FhirInputError) as caught:
         questionnaire_package(
             conformance("dtr/Parameters-QuestionnairePackageInputParamsExample.json"),
-            default_registry(),
-            evaluate,
+            default_engine(),
             NOW,
         )
     assert caught.value.status == 404
@@ -146,7 +182,7 @@ def test_the_official_dtr_response_example_yields_no_mcp_210_facts(conformance: 
 
 
 def _draft(parameters: dict[str, Any]) -> dict[str, Any]:
-    out = questionnaire_package(parameters, default_registry(), evaluate, NOW)
+    out = questionnaire_package(parameters, default_engine(), NOW)
     draft: dict[str, Any] = out["parameter"][0]["resource"]["entry"][1]["resource"]
     QuestionnaireResponse.model_validate(draft)
     return draft

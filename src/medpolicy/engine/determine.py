@@ -23,6 +23,7 @@ from medpolicy.engine import explain
 from medpolicy.engine.facts import merge, stated_evidence
 from medpolicy.engine.logic import status_of
 from medpolicy.engine.program import SectionProgram
+from medpolicy.engine.relevance import SectionRelevance
 from medpolicy.memo import Memo
 from medpolicy.policy.model import Policy, Section, Version
 from medpolicy.policy.registry import Registry
@@ -103,10 +104,17 @@ class Engine:
         self._compiled: Memo[tuple[Policy, Version, str], _Compiled] = Memo(
             lambda key: self._compile(key[0], key[1], key[1].sections[key[2]])
         )
+        self._relevance: Memo[tuple[Policy, Version, str], SectionRelevance] = Memo(
+            lambda key: SectionRelevance(key[0], key[1].sections[key[2]])
+        )
         self._routes: Memo[tuple[str, date], _Compiled | _Route] = Memo(
             lambda key: self._find(*key)
         )
         self._code_warnings: Memo[tuple[str, ...], tuple[Advisory, ...]] = Memo(_diagnosis_warnings)
+
+    def relevance(self, policy: Policy, version: Version, section_name: str) -> SectionRelevance:
+        """When each question of a section matters (for questionnaires), built on first use."""
+        return self._relevance[(policy, version, section_name)]
 
     def compiled(self, policy: Policy, version: Version, section: Section) -> _Compiled:
         """The compiled section with its shared references and JSON, built on first use."""

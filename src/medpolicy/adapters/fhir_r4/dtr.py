@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -35,24 +34,26 @@ from medpolicy.adapters.fhir_r4.operation_outcome import (
 )
 from medpolicy.adapters.fhir_r4.order import order_codes, order_request
 from medpolicy.adapters.fhir_r4.questionnaire import build_questionnaire, draft_response
-from medpolicy.domain import Determination
+from medpolicy.adapters.json_request import parse_request
+from medpolicy.engine import Engine
 from medpolicy.errors import RequestError
-from medpolicy.policy.registry import Registry
 
 __all__ = ["questionnaire_package"]
 
-Evaluate = Callable[[dict[str, Any]], Determination]
 _ORDER_TYPES = frozenset({"ServiceRequest", "DeviceRequest", "MedicationRequest", "NutritionOrder"})
 
 
 def questionnaire_package(
     data: Any,
-    registry: Registry,
-    evaluate: Evaluate,
+    engine: Engine,
     now: datetime,
     base: str = systems.DEFAULT_BASE,
 ) -> dict[str, Any]:
-    """The operation's output Parameters (one ``PackageBundle`` per questionnaire)."""
+    """The operation's output Parameters (one ``PackageBundle`` per questionnaire).
+
+    The engine decides the prefilled draft and says which questions matter, so the
+    questionnaire and the determinations it feeds cannot disagree.
+    """
     parameters = _parse(data)
     coverage = _resource(parameters, "coverage")
     if coverage is None or coverage.get_resource_type() != "Coverage":
@@ -78,8 +79,7 @@ def questionnaire_package(
         for code in order_codes(order):
             _add_package(
                 packages,
-                registry,
-                evaluate,
+                engine,
                 order=order,
                 code=code,
                 coverage=coverage,
@@ -118,8 +118,7 @@ def _resource(parameters: Any, name: str) -> Any | None:
 
 def _add_package(
     packages: dict[str, dict[str, Any]],
-    registry: Registry,
-    evaluate: Evaluate,
+    engine: Engine,
     *,
     order: Any,
     code: str,
@@ -129,7 +128,7 @@ def _add_package(
     where: str,
     base: str,
 ) -> None:
-    target = registry.target(code)
+    target = engine.registry.target(code)
     if target is None or target.service is None:
         return
     policy, section = target.policy, target.service.section
@@ -138,14 +137,15 @@ def _add_package(
         return
     request = order_request(order, code, None, coverage, now.date())
     try:
-        determination = evaluate(request)
+        determination = engine.determine(parse_request(request, engine.registry))
     except RequestError as error:
         raise from_request_error(error, f"{where}.reasonCode") from None
     decided = determination.policy
     version = policy.version(decided.version) if decided is not None else None
     if version is None or section not in version.sections:
         return
-    questionnaire = build_questionnaire(policy, version, section, base)
+    relevance = engine.relevance(policy, version, section)
+    questionnaire = build_questionnaire(policy, version, section, relevance, base)
     entries = [{"fullUrl": _urn(url, version.id), "resource": questionnaire}]
     subject = _reference(getattr(order, "subject", None) or getattr(order, "patient", None))
     subject = subject or _reference(getattr(coverage, "beneficiary", None))
@@ -156,6 +156,7 @@ def _add_package(
             version,
             section,
             determination,
+            relevance,
             subject=subject,
             author=_reference(getattr(order, "requester", None)),
             context=context,

@@ -3,9 +3,16 @@
 One item per fact the policy section reads, in dictionary order: ``linkId`` is the fact id,
 the text is the dictionary's question, choice answers are Codings whose code is the fact's
 value (in a code system under our canonical base), yes/no questions are booleans and
-numbers are decimals with their bounds. Which questions show is derived from the criteria
-trees (``relevance``). Nothing here knows MCP-210: a second policy gets its questionnaire
-from its own data files.
+numbers are decimals with their bounds. Nothing here knows MCP-210: a second policy gets
+its questionnaire from its own data files.
+
+Which questions show comes from the engine's own exact analysis (``SectionRelevance``): a
+question gets an ``enableWhen`` on one earlier yes/no or choice question, or else on two,
+only when the engine shows that for the other answers of those questions its answer can
+change neither the outcome nor a caution, whatever else is answered. Among such guards
+the one hiding the question for most answers wins (the earlier questions on a tie). A
+question no guard can safely hide always shows: showing one too often is harmless, hiding
+one that could change the outcome is not.
 
 The Questionnaire's narrative lists every question and says which ones the plan fills in
 itself and from what (the policy's ICD-10-CM derivation rules); the draft response's
@@ -20,7 +27,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 from typing import Any, cast
 
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -29,9 +38,10 @@ from pydantic import ValidationError
 
 from medpolicy.adapters.fhir_r4 import systems
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError, parse_resource
-from medpolicy.adapters.fhir_r4.relevance import Guard, relevance
 from medpolicy.domain import Determination
+from medpolicy.engine.relevance import SectionRelevance
 from medpolicy.errors import OutputError
+from medpolicy.memo import Memo
 from medpolicy.policy.model import FactDef, Policy, Version
 
 __all__ = [
@@ -49,14 +59,26 @@ _INTENDED_USE = {
 """The draft documents a prior authorization request (DTR ``intendedUse``, CRD DocReason)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The question is relevant when fact ``fact`` is one of ``values``."""
+
+    fact: str
+    values: tuple[Any, ...]
+
+
 def build_questionnaire(
-    policy: Policy, version: Version, section_name: str, base: str = systems.DEFAULT_BASE
+    policy: Policy,
+    version: Version,
+    section_name: str,
+    relevance: SectionRelevance,
+    base: str = systems.DEFAULT_BASE,
 ) -> dict[str, Any]:
     """The DTR standard questionnaire for one section of one policy version."""
     section = version.sections[section_name]
-    guards = relevance(section, policy.facts)
-    facts = [policy.facts[name] for name in guards if name in policy.facts]
-    items = [_item(policy, fact, guards[fact.id], base) for fact in facts]
+    asked = set(relevance.facts)
+    facts = [fact for fact in policy.facts.values() if fact.id in asked]
+    items = [_item(policy, fact, _guards[(relevance, policy, fact.id)], base) for fact in facts]
     title = f"{policy.id} {section.title}"
     if version.reconstructed:
         title += " (reconstructed version)"
@@ -167,23 +189,75 @@ def _number_extensions(fact: FactDef) -> list[dict[str, Any]]:
     return extensions
 
 
-_OPERATORS = {"equals": "=", "in": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-
-
 def _enable_when(policy: Policy, guard: Guard, base: str) -> list[dict[str, Any]]:
     fact = policy.facts[guard.fact]
-    operands = guard.operand if isinstance(guard.operand, tuple) else (guard.operand,)
     entries = []
-    for operand in operands:
-        entry: dict[str, Any] = {"question": guard.fact, "operator": _OPERATORS[guard.op]}
+    for value in guard.values:
+        entry: dict[str, Any] = {"question": guard.fact, "operator": "="}
         if fact.type == "enum":
-            entry["answerCoding"] = _coding(policy, fact, str(operand), base)
-        elif fact.type == "boolean":
-            entry["answerBoolean"] = bool(operand)
+            entry["answerCoding"] = _coding(policy, fact, str(value), base)
         else:
-            entry["answerDecimal"] = operand
+            entry["answerBoolean"] = bool(value)
         entries.append(entry)
     return entries
+
+
+def _find_guards(key: tuple[SectionRelevance, Policy, str]) -> tuple[Guard, ...]:
+    """The guards of one question: see the module's docstring."""
+    relevance, policy, fact = key
+    if not relevance.matters(fact, {}):
+        return ()
+    order = list(policy.facts)
+    earlier = [
+        g
+        for g in order[: order.index(fact)]
+        if g in relevance.facts and policy.facts[g].type in ("enum", "boolean")
+    ]
+    best: tuple[int, tuple[Guard, ...]] = (0, ())
+    for g in earlier:
+        values = _answers(policy.facts[g])
+        hidden = [v for v in values if not relevance.matters(fact, {g: v})]
+        if len(hidden) > best[0]:
+            best = (len(hidden), (Guard(g, tuple(v for v in values if v not in hidden)),))
+    if best[1]:
+        return best[1]
+    for i, first in enumerate(earlier):
+        for second in earlier[i + 1 :]:
+            found = _pair_guard(relevance, policy, fact, first, second)
+            if found is not None and found[0] > best[0]:
+                best = found
+    return best[1]
+
+
+def _pair_guard(
+    relevance: SectionRelevance, policy: Policy, fact: str, first: str, second: str
+) -> tuple[int, tuple[Guard, ...]] | None:
+    """The largest set of answer pairs (a product) under which ``fact`` cannot matter."""
+    ones, twos = _answers(policy.facts[first]), _answers(policy.facts[second])
+    dead = {
+        (a, b) for a in ones for b in twos if not relevance.matters(fact, {first: a, second: b})
+    }
+    best: tuple[int, tuple[Guard, ...]] | None = None
+    for size in range(1, len(ones)):
+        for hidden_ones in combinations(ones, size):
+            hidden_twos = [b for b in twos if all((a, b) in dead for a in hidden_ones)]
+            if not hidden_twos or len(hidden_twos) == len(twos):
+                continue
+            area = len(hidden_ones) * len(hidden_twos)
+            if best is None or area > best[0]:
+                guards = (
+                    Guard(first, tuple(a for a in ones if a not in hidden_ones)),
+                    Guard(second, tuple(b for b in twos if b not in hidden_twos)),
+                )
+                best = (area, guards)
+    return best
+
+
+def _answers(fact: FactDef) -> tuple[Any, ...]:
+    return fact.values if fact.type == "enum" else (True, False)
+
+
+_guards: Memo[tuple[SectionRelevance, Policy, str], tuple[Guard, ...]] = Memo(_find_guards)
 
 
 def draft_response(
@@ -191,6 +265,7 @@ def draft_response(
     version: Version,
     section_name: str,
     determination: Determination,
+    relevance: SectionRelevance,
     *,
     subject: dict[str, Any],
     context: Sequence[dict[str, Any]],
@@ -208,7 +283,7 @@ def draft_response(
     becomes a DTR ``qr-context`` extension, which is how DTR 2.0.1 ties a response to what
     it documents, and ``intendedUse`` says it documents a prior authorization request.
     """
-    readable = relevance(version.sections[section_name], policy.facts)
+    readable = set(relevance.facts)
     items, rows = [], []
     for name, evidence in determination.facts.items():
         fact = policy.facts.get(name)

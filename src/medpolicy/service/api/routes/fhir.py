@@ -26,6 +26,7 @@ from medpolicy.adapters.fhir_r4 import (
 )
 from medpolicy.adapters.fhir_r4.operation_outcome import from_request_error
 from medpolicy.adapters.fhir_r4.systems import canonical_base
+from medpolicy.engine import Engine
 from medpolicy.errors import RequestError
 from medpolicy.service.api.deps import bearer, get_registry
 from medpolicy.service.cases import CaseDesk
@@ -195,9 +196,8 @@ async def package(request: Request, _token: BearerToken = None) -> JSONResponse:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
-        desk: CaseDesk = request.app.state.case_desk
-        registry = get_registry(request)
+        engine: Engine = request.app.state.engine
         base = canonical_base(request.app.state.public_base_url)
-        return questionnaire_package(body, registry, desk.evaluate, _now(request), base)
+        return questionnaire_package(body, engine, _now(request), base)
 
     return await _guarded(work)
