@@ -16,6 +16,7 @@ from typing import Any
 
 from medpolicy.domain import CoverageRequest, LineOfBusiness, Member
 from medpolicy.errors import RequestError, describe_given
+from medpolicy.memo import Memo
 from medpolicy.policy.model import FactDef
 from medpolicy.policy.registry import Registry
 from medpolicy.terminology.icd10cm import lookup, normalize
@@ -25,22 +26,25 @@ from medpolicy.terminology.service_codes import (
     normalize_service_code,
 )
 
-__all__ = ["parse_request", "request_id_of"]
+__all__ = [
+    "MAX_DIAGNOSES",
+    "MAX_TEXT",
+    "STATES",
+    "diagnoses",
+    "facts",
+    "parse_request",
+    "request_id_of",
+    "service_code",
+    "state",
+]
 
 _TOP = frozenset({"request_id", "member", "service", "diagnoses", "facts"})
 _MEMBER = frozenset({"id", "line_of_business", "state"})
 _SERVICE = frozenset({"code", "date_of_service"})
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STATE = re.compile(r"[A-Z]{2}")
-_MAX_TEXT = 200
-_MAX_DIAGNOSES = 100
-_CACHE_LIMIT = 65536
-# Spellings already checked, mapped to their normalized form: requests repeat a small
-# vocabulary of codes and dates, so each is checked once per process.
-_known_service_codes: dict[str, str] = {}
-_known_dates: dict[str, date] = {}
-_known_diagnoses: dict[str, str] = {}
-_known_states: dict[str, str] = {}
+MAX_TEXT = 200
+MAX_DIAGNOSES = 100
 _LINES = {line.value: line for line in LineOfBusiness}
 _LINES_ACCEPTED = "one of " + ", ".join(repr(line.value) for line in LineOfBusiness)
 _ICD_ACCEPTED = "an ICD-10-CM code (April 2026 release) such as 'C92.02', with or without the dot"
@@ -60,7 +64,7 @@ def request_id_of(data: Any) -> str | None:
     """The request id to echo next to an error, when there is a usable one."""
     if isinstance(data, dict):
         value = data.get("request_id")
-        if isinstance(value, str) and len(value) <= _MAX_TEXT:
+        if isinstance(value, str) and len(value) <= MAX_TEXT:
             return value
     return None
 
@@ -81,15 +85,14 @@ def parse_request(data: Any, registry: Registry) -> CoverageRequest:
     request_id = _text(data, "request_id", "request_id")
     member = _member(data.get("member"))
     code, day = _service(data.get("service"))
-    diagnoses = _diagnoses(data.get("diagnoses"))
-    facts = _facts(data.get("facts"), code, registry)
+    codes = diagnoses(data.get("diagnoses"))
     return CoverageRequest(
         service_code=code,
         date_of_service=day,
         request_id=request_id,
         member=member,
-        diagnoses=diagnoses,
-        facts=facts,
+        diagnoses=codes,
+        facts=facts(data.get("facts"), code, registry),
     )
 
 
@@ -97,8 +100,8 @@ def _text(obj: dict[str, Any], key: str, field: str) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
-        raise _bad(field, value, f"a non-empty string of at most {_MAX_TEXT} characters")
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
+        raise _bad(field, value, f"a non-empty string of at most {MAX_TEXT} characters")
     return value
 
 
@@ -123,21 +126,21 @@ def _member(value: Any) -> Member | None:
     return Member(
         id=_text(value, "id", "member.id"),
         line_of_business=line,
-        state=_state(value.get("state")),
+        state=state(value.get("state")),
     )
 
 
-def _state(raw: Any) -> str | None:
+def state(raw: Any) -> str | None:
+    """A member's state as a two-letter code in capitals (``member.state``)."""
     if raw is None:
         return None
-    state = _known_states.get(raw) if isinstance(raw, str) else None
-    if state is None:
-        if not (isinstance(raw, str) and _STATE.fullmatch(raw.upper())):
-            raise _bad("member.state", raw, "a two-letter state code such as 'OH'")
-        state = raw.upper()
-        if len(_known_states) < _CACHE_LIMIT:
-            _known_states[raw] = state
-    return state
+    return STATES[raw] if isinstance(raw, str) else _state(raw)
+
+
+def _state(raw: Any) -> str:
+    if not (isinstance(raw, str) and _STATE.fullmatch(raw.upper())):
+        raise _bad("member.state", raw, "a two-letter state code such as 'OH'")
+    return raw.upper()
 
 
 def _service(value: Any) -> tuple[str, date]:
@@ -155,30 +158,23 @@ def _service(value: Any) -> tuple[str, date]:
                 "is not a field of service",
                 "unknown_field",
             )
-    return _service_code(value.get("code")), _date(value.get("date_of_service"))
+    raw_day = value.get("date_of_service")
+    code = service_code(value.get("code"))
+    return code, _dates[raw_day] if isinstance(raw_day, str) else _parse_date(raw_day)
+
+
+def service_code(raw: Any) -> str:
+    """A CPT or HCPCS code in its normal form (``service.code``)."""
+    return _service_codes[raw] if isinstance(raw, str) else _service_code(raw)
 
 
 def _service_code(raw: Any) -> str:
-    code = _known_service_codes.get(raw) if isinstance(raw, str) else None
-    if code is not None:
-        return code
     if raw is None:
         raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED, "is required", "missing_field")
     code = normalize_service_code(raw) if isinstance(raw, str) else ""
     if not is_service_code(code):
         raise _bad("service.code", raw, SERVICE_CODE_ACCEPTED)
-    if len(_known_service_codes) < _CACHE_LIMIT:
-        _known_service_codes[raw] = code
     return code
-
-
-def _date(raw: Any) -> date:
-    day = _known_dates.get(raw) if isinstance(raw, str) else None
-    if day is None:
-        day = _parse_date(raw)
-        if len(_known_dates) < _CACHE_LIMIT:
-            _known_dates[raw] = day
-    return day
 
 
 def _parse_date(raw: Any) -> date:
@@ -193,31 +189,32 @@ def _parse_date(raw: Any) -> date:
         raise _bad(field, raw, accepted, "is not a real calendar date") from None
 
 
-def _diagnoses(value: Any) -> tuple[str, ...]:
+def diagnoses(value: Any) -> tuple[str, ...]:
+    """ICD-10-CM codes in their normal form (``diagnoses``), each known to exist."""
     if value is None:
         return ()
-    if not isinstance(value, list) or len(value) > _MAX_DIAGNOSES:
-        raise _bad("diagnoses", value, f"a list of at most {_MAX_DIAGNOSES} ICD-10-CM codes")
-    codes = []
-    known = _known_diagnoses
-    for index, raw in enumerate(value):
-        code = known.get(raw) if isinstance(raw, str) else None
-        if code is not None:
-            codes.append(code)
-            continue
-        code = normalize(raw) if isinstance(raw, str) else ""
-        if lookup(code) is None:
-            raise _bad(
-                f"diagnoses[{index}]",
-                raw,
-                _ICD_ACCEPTED,
-                "is not a code in ICD-10-CM",
-                "unknown_diagnosis_code",
-            )
-        if len(known) < _CACHE_LIMIT:
-            known[raw] = code
-        codes.append(code)
-    return tuple(codes)
+    if not isinstance(value, list) or len(value) > MAX_DIAGNOSES:
+        raise _bad("diagnoses", value, f"a list of at most {MAX_DIAGNOSES} ICD-10-CM codes")
+    known = _diagnoses
+    try:
+        return tuple([known[raw] for raw in value])
+    except (RequestError, TypeError):
+        for index, raw in enumerate(value):
+            _diagnosis(raw, index)
+        raise
+
+
+def _diagnosis(raw: Any, index: int = 0) -> str:
+    code = normalize(raw) if isinstance(raw, str) else ""
+    if lookup(code) is None:
+        raise _bad(
+            f"diagnoses[{index}]",
+            raw,
+            _ICD_ACCEPTED,
+            "is not a code in ICD-10-CM",
+            "unknown_diagnosis_code",
+        )
+    return code
 
 
 class _FactChecker:
@@ -230,7 +227,9 @@ class _FactChecker:
     def __init__(self, dictionary: Mapping[str, FactDef]) -> None:
         self.dictionary = dictionary
         self.accepted_ids = "the fact ids " + ", ".join(dictionary)
-        self.seen: dict[tuple[str, type, Any], Any] = {}
+        self.seen: Memo[tuple[str, type, Any], Any] = Memo(
+            lambda key: self._first_time(key[0], key[2])
+        )
 
     def check(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -240,7 +239,7 @@ class _FactChecker:
         for name, fact_value in value.items():
             try:
                 checked = seen[(name, fact_value.__class__, fact_value)]
-            except (KeyError, TypeError):
+            except TypeError:
                 checked = self._first_time(name, fact_value)
             if checked is not None:
                 facts[name] = checked
@@ -256,28 +255,20 @@ class _FactChecker:
                 "is not a fact of this policy",
                 "unknown_fact",
             )
-        checked = None if value is None else _fact_value(fact, value)
-        if len(self.seen) < _SEEN_LIMIT:
-            self.seen[(name, value.__class__, value)] = checked
-        return checked
+        return None if value is None else _fact_value(fact, value)
 
 
-_SEEN_LIMIT = 65536
-_checkers: dict[int, tuple[Mapping[str, FactDef], _FactChecker]] = {}
+_checkers: Memo[tuple[Registry, str], _FactChecker] = Memo(
+    lambda key: _FactChecker(key[0].facts_for(key[1]))
+)
+"""A checker per registry and service code (normalized): the code picks the dictionary."""
 
 
-def _checker(dictionary: Mapping[str, FactDef]) -> _FactChecker:
-    found = _checkers.get(id(dictionary))
-    if found is None or found[0] is not dictionary:
-        found = (dictionary, _FactChecker(dictionary))
-        _checkers[id(dictionary)] = found
-    return found[1]
-
-
-def _facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
+def facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
+    """The stated facts (``facts``), each checked against the dictionary for ``code``."""
     if value is None:
         return {}
-    return _checker(registry.facts_for(code)).check(value)
+    return _checkers[(registry, code)].check(value)
 
 
 def _fact_value(fact: FactDef, value: Any) -> Any:
@@ -290,3 +281,12 @@ def _fact_value(fact: FactDef, value: Any) -> Any:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# Spellings already checked, mapped to their normal form: requests repeat a small
+# vocabulary of codes, dates and states, so each is checked once while remembered.
+STATES: Memo[str, str] = Memo(_state)
+"""Two-letter state codes by their spelling in requests (checked on first sight)."""
+_service_codes: Memo[str, str] = Memo(_service_code)
+_dates: Memo[str, date] = Memo(_parse_date)
+_diagnoses: Memo[str, str] = Memo(_diagnosis)

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -50,8 +50,15 @@ def is_interactive(stream: BinaryIO) -> bool:
         return True
 
 
-def documents(stream: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
-    """Yield (line number, parsed JSON or a BadLine), skipping blank lines."""
+def documents(
+    stream: Iterable[bytes], parse: Callable[[str], Any] = _loads
+) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, ``parse`` of the line or a BadLine), skipping blank lines.
+
+    ``parse`` raises ValueError for text that is not JSON. A file whose first line is not
+    JSON on its own is tried whole with ``json.loads``; if that is an object, it is the one
+    document (yielded as parsed by ``json.loads``).
+    """
     lines = iter(stream)
     number = 0
     for line in lines:
@@ -59,7 +66,7 @@ def documents(stream: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
         raw = line[len(codecs.BOM_UTF8) :] if line.startswith(codecs.BOM_UTF8) else line
         if not raw.strip():
             continue
-        first = _parse(raw, number)
+        first = _parse(raw, number, parse)
         if isinstance(first, BadLine):
             yield from _whole_or_lines(raw, lines, number, first)
             return
@@ -68,7 +75,7 @@ def documents(stream: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
     for raw in lines:
         number += 1
         if not raw.isspace():
-            yield number, _parse(raw, number)
+            yield number, _parse(raw, number, parse)
 
 
 def _whole_or_lines(
@@ -85,13 +92,13 @@ def _whole_or_lines(
             yield offset, _parse(line, offset)
 
 
-def _parse(raw: bytes, number: int) -> Any:
+def _parse(raw: bytes, number: int, parse: Callable[[str], Any] = _loads) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return BadLine(number, f"line {number} is not UTF-8 text; requests must be UTF-8 JSON")
     try:
-        return _loads(text)
+        return parse(text)
     except ValueError as exc:
         return BadLine(number, f"line {number}: not valid JSON ({exc})")
     except RecursionError:

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
 from medpolicy.adapters.json_request import request_id_of
 from medpolicy.adapters.text import render_request_text
-from medpolicy.api import default_engine, evaluate
+from medpolicy.api import default_engine
 from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
+from medpolicy.domain import CoverageRequest
 from medpolicy.errors import MedpolicyError, PolicyError, RequestError, error_body
 
 __all__ = ["main"]
@@ -123,30 +125,32 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
     engine = default_engine()
+    decoder, encode = RequestDecoder(engine.registry), DeterminationEncoder().encode
     out: TextIO = sys.stdout
     batch = 1 if is_interactive(stream) else 512
     invalid = False
     buffer: list[str] = []
-    for _, document in documents(stream):
+    for _, document in documents(stream, json.loads if as_text else decoder.read):
         if isinstance(document, BadLine):
             invalid = True
             buffer.append(_error_line(None, "invalid_json", None, document.message))
-        else:
+        elif as_text:
             try:
-                line = (
-                    render_request_text(document, engine)
-                    if as_text
-                    else evaluate(document, engine).to_json()
-                )
+                buffer.append(render_request_text(document, engine))
             except RequestError as exc:
                 invalid = True
-                buffer.append(
-                    _error_line(
-                        request_id_of(document), exc.code, exc.field, exc.message, exc.accepted
-                    )
-                )
+                buffer.append(_refusal_line(Refusal(request_id_of(document), exc)))
+        else:
+            request = (
+                document
+                if isinstance(document, CoverageRequest | Refusal)
+                else decoder.read_object(document)
+            )
+            if isinstance(request, Refusal):
+                invalid = True
+                buffer.append(_refusal_line(request))
             else:
-                buffer.append(line)
+                buffer.append(encode(engine.determine(request)).decode())
         if len(buffer) >= batch:
             out.write("\n".join(buffer) + "\n")
             out.flush()
@@ -155,6 +159,11 @@ def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
         out.write("\n".join(buffer) + "\n")
     out.flush()
     return EXIT_INVALID if invalid else 0
+
+
+def _refusal_line(refusal: Refusal) -> str:
+    error = refusal.error
+    return _error_line(refusal.request_id, error.code, error.field, error.message, error.accepted)
 
 
 def _error_line(

@@ -1,22 +1,22 @@
 """The determination: the one answer every adapter renders (CONTRACT.md, "Determination").
 
 Determinations are immutable. Parts that depend only on the policy version and the known
-facts (criteria, reasons, missing information) are shared between determinations and
-carry their JSON already serialized, so rendering one costs little more than writing the
-request-specific parts.
+facts (criteria, reasons, missing information: a ``Verdict``) are shared between
+determinations; how they are written out fast is the JSON adapter's business
+(``adapters/json_codec.py``), not theirs.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from medpolicy.domain.request import FactValue
 from medpolicy.domain.status import NextStep, Outcome, Status
-
-_json_dumps = json.dumps
 
 __all__ = [
     "Advisory",
@@ -126,20 +126,19 @@ class FactEvidence:
 
     value: FactValue
     source: str
-    json: str = field(default="", compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.json:
-            text = _json_dumps({"value": self.value, "source": self.source})
-            object.__setattr__(self, "json", text)
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "source": self.source}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Verdict:
-    """What the criteria say, given which facts are known: shared by equal fact patterns."""
+    """What the criteria say, given which facts are known: shared by equal fact patterns.
+
+    The engine makes one verdict per pattern and hands the same object to every request
+    with that pattern, so a verdict is its own identity (``eq=False``): compare fields,
+    not verdicts.
+    """
 
     outcome: Outcome
     next_step: NextStep
@@ -147,11 +146,6 @@ class Verdict:
     criteria: tuple[CriterionResult, ...]
     exclusions: tuple[CriterionResult, ...]
     missing: tuple[MissingFact, ...]
-    json_fragment: str = field(default="", compare=False)
-
-    def fragment(self) -> str:
-        """The verdict's keys as JSON object members, without braces."""
-        return self.json_fragment or _members(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,12 +158,7 @@ class Verdict:
         }
 
 
-def _members(obj: Mapping[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=False)[1:-1]
-
-
-@dataclass(frozen=True, slots=True)
-class Determination:
+class Determination(msgspec.Struct, frozen=True):
     """The engine's answer to one request.
 
     The engine never denies: ``outcome`` is a recommendation, and every adverse outcome
@@ -182,9 +171,7 @@ class Determination:
     coverage_basis: str | None
     verdict: Verdict
     warnings: tuple[Advisory, ...] = ()
-    facts: Mapping[str, FactEvidence] = field(default_factory=dict)
-    policy_json: str = field(default="", compare=False, repr=False)
-    service_json: str = field(default="", compare=False, repr=False)
+    facts: Mapping[str, FactEvidence] = msgspec.field(default_factory=dict)
 
     @property
     def outcome(self) -> Outcome:
@@ -224,44 +211,6 @@ class Determination:
         return result
 
     def to_json(self) -> str:
-        """The same object as ``to_dict`` serialized, reusing pre-serialized shared parts."""
-        policy = self.policy_json or json.dumps(self.policy.to_dict() if self.policy else None)
-        service = self.service_json or json.dumps(self.service.to_dict())
-        warnings = ", ".join(_warning_json(w) for w in self.warnings)
-        try:
-            prefixes = _name_prefixes
-            facts = ", ".join([prefixes[name] + ev.json for name, ev in self.facts.items()])
-        except KeyError:
-            facts = ", ".join([_fact_json(name, ev) for name, ev in self.facts.items()])
-        request_id = "null" if self.request_id is None else _encode(self.request_id)
-        basis = "null" if self.coverage_basis is None else _encode(self.coverage_basis)
-        return (
-            f'{{"request_id": {request_id}, "policy": {policy}, '
-            f'"service": {service}, "coverage_basis": {basis}, '
-            f'{self.verdict.fragment()}, "warnings": [{warnings}], "facts": {{{facts}}}}}'
-        )
-
-
-_encode = json.encoder.encode_basestring_ascii
-_CACHE_LIMIT = 100_000
-_warning_fragments: dict[Advisory, str] = {}
-_name_prefixes: dict[str, str] = {}
-
-
-def _fact_json(name: str, evidence: FactEvidence) -> str:
-    """One member of the ``facts`` object."""
-    prefix = _name_prefixes.get(name)
-    if prefix is None:
-        prefix = f"{_encode(name)}: "
-        if len(_name_prefixes) < _CACHE_LIMIT:
-            _name_prefixes[name] = prefix
-    return prefix + evidence.json
-
-
-def _warning_json(warning: Advisory) -> str:
-    found = _warning_fragments.get(warning)
-    if found is None:
-        found = json.dumps(warning.to_dict(), ensure_ascii=False)
-        if len(_warning_fragments) < _CACHE_LIMIT:
-            _warning_fragments[warning] = found
-    return found
+        """The same object as ``to_dict``, as JSON text (for batches, see
+        ``adapters.json_codec``, which writes the same JSON faster)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)

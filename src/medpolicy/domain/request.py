@@ -1,10 +1,15 @@
-"""A coverage request after validation: what every adapter hands to the engine."""
+"""A coverage request after validation: what every adapter hands to the engine.
+
+Requests and determinations are made once per request, so they are msgspec Structs:
+immutable records like frozen dataclasses, built several times faster.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
+
+import msgspec
 
 from medpolicy.domain.status import LineOfBusiness
 
@@ -13,8 +18,7 @@ __all__ = ["CoverageRequest", "FactValue", "Member"]
 FactValue = str | bool | float | int
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     """The member the service is for. ``id`` is health information: never log it."""
 
     id: str | None = None
@@ -22,8 +26,7 @@ class Member:
     state: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CoverageRequest:
+class CoverageRequest(msgspec.Struct, frozen=True):
     """A validated request.
 
     ``diagnoses`` are ICD-10-CM codes already normalized (upper case, no dot) and known to

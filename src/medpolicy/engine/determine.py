@@ -3,8 +3,8 @@ establish the facts, and take the verdict the section program computes for them.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -22,7 +22,7 @@ from medpolicy.domain import (
 from medpolicy.engine import explain
 from medpolicy.engine.facts import merge, stated_evidence
 from medpolicy.engine.logic import status_of
-from medpolicy.engine.program import SectionProgram
+from medpolicy.engine.program import FactClasses, SectionProgram
 from medpolicy.engine.relevance import SectionRelevance
 from medpolicy.memo import Memo
 from medpolicy.policy.model import Policy, Section, Version
@@ -39,7 +39,6 @@ class _Route:
 
     service: ServiceRef
     verdict: Verdict
-    service_json: str
 
     @classmethod
     def build(
@@ -54,8 +53,7 @@ class _Route:
             (),
             (),
         )
-        verdict = replace(verdict, json_fragment=verdict.fragment())
-        return cls(service, verdict, json.dumps(service.to_dict(), ensure_ascii=False))
+        return cls(service, verdict)
 
 
 @dataclass(slots=True)
@@ -65,10 +63,8 @@ class _Compiled:
     program: SectionProgram
     policy_ref: PolicyRef
     service_ref: ServiceRef
-    policy_json: str
-    service_json: str
     fixed_warnings: tuple[Advisory, ...]
-    caution_facts: tuple[str, ...]
+    caution_classes: FactClasses
     cautions: Memo[tuple[Any, ...], tuple[Advisory, ...]] = field(init=False)
     reviewed: Memo[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(init=False)
 
@@ -76,12 +72,13 @@ class _Compiled:
         self.cautions = Memo(self._cautions_holding)
         self.reviewed = Memo(lambda key: explain.with_cautions(*key))
 
-    def caution_warnings(self, values: dict[str, Any]) -> tuple[Advisory, ...]:
-        """Clinical cautions that hold; they depend only on a few facts, so are cached."""
-        return self.cautions[tuple(values.get(fact) for fact in self.caution_facts)]
+    def caution_warnings(self, values: Mapping[str, Any]) -> tuple[Advisory, ...]:
+        """Clinical cautions that hold; they depend only on the value classes of a few
+        facts (chimerism below 50% or not), so are cached by those."""
+        return self.cautions[self.caution_classes.pattern(values)]
 
-    def _cautions_holding(self, key: tuple[Any, ...]) -> tuple[Advisory, ...]:
-        values = {f: v for f, v in zip(self.caution_facts, key, strict=True) if v is not None}
+    def _cautions_holding(self, pattern: tuple[Any, ...]) -> tuple[Advisory, ...]:
+        values = self.caution_classes.values(pattern)
         return tuple(
             Advisory(caution.code, caution.message, caution.citation)
             for caution in self.program.section.cautions
@@ -135,17 +132,12 @@ class Engine:
                     "confirm the criteria that applied on the date of service.",
                 ),
             )
-        caution_facts: dict[str, None] = {}
-        for caution in section.cautions:
-            caution_facts.update(dict.fromkeys(caution.when.facts()))
         return _Compiled(
             program=SectionProgram(policy, version, section),
             policy_ref=policy_ref,
             service_ref=service_ref,
-            policy_json=json.dumps(policy_ref.to_dict(), ensure_ascii=False),
-            service_json=json.dumps(service_ref.to_dict(), ensure_ascii=False),
             fixed_warnings=fixed,
-            caution_facts=tuple(caution_facts),
+            caution_classes=FactClasses(policy, [c.when for c in section.cautions]),
         )
 
     def determine(self, request: CoverageRequest) -> Determination:
@@ -169,8 +161,6 @@ class Engine:
             verdict=verdict,
             warnings=warnings + resolved.fixed_warnings if resolved.fixed_warnings else warnings,
             facts=known,
-            policy_json=resolved.policy_json,
-            service_json=resolved.service_json,
         )
 
     def _find(self, code: str, day: date) -> _Compiled | _Route:
@@ -239,6 +229,4 @@ def _routed(
         verdict=route.verdict,
         warnings=warnings,
         facts=facts,
-        policy_json="null",
-        service_json=route.service_json,
     )

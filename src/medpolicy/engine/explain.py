@@ -92,13 +92,7 @@ def with_cautions(verdict: Verdict, cautions: tuple[Advisory, ...]) -> Verdict:
         "advises against the service in this situation, so a physician reviews the request "
         "instead of it being approved automatically."
     )
-    changed = replace(
-        verdict,
-        next_step=NextStep.PHYSICIAN_REVIEW,
-        reasons=(reason, *verdict.reasons),
-        json_fragment="",
-    )
-    return replace(changed, json_fragment=changed.fragment())
+    return replace(verdict, next_step=NextStep.PHYSICIAN_REVIEW, reasons=(reason, *verdict.reasons))
 
 
 def _not_met(item: CriterionResult, label: str) -> str:

@@ -18,7 +18,8 @@ from medpolicy.terminology.icd10cm import display
 __all__ = ["merge", "stated_evidence"]
 
 
-Derived = tuple[tuple[tuple[str, FactEvidence], ...], tuple[tuple[str, Disagreement, str], ...]]
+Derived = tuple[dict[str, FactEvidence], dict[str, Any], tuple[tuple[str, Disagreement, str], ...]]
+"""What codes establish: evidence and bare value per fact, and the disagreements."""
 
 
 def _derive(key: tuple[Policy, tuple[str, ...]]) -> Derived:
@@ -45,7 +46,7 @@ def _derive(key: tuple[Policy, tuple[str, ...]]) -> Derived:
         rank = min(first_by_rank)
         source = f"ICD-10-CM {display(first_by_rank[rank])}"
         found.append((derivation.fact, FactEvidence(rules[rank].value, source)))
-    return tuple(found), tuple(disagreements)
+    return dict(found), {f: ev.value for f, ev in found}, tuple(disagreements)
 
 
 _derived: Memo[tuple[Policy, tuple[str, ...]], Derived] = Memo(_derive)
@@ -62,22 +63,23 @@ def merge(
     policy: Policy | None,
     stated: Mapping[str, Any],
     codes: tuple[str, ...],
-) -> tuple[dict[str, FactEvidence], dict[str, Any], tuple[Advisory, ...]]:
+) -> tuple[dict[str, FactEvidence], Mapping[str, Any], tuple[Advisory, ...]]:
     """All known facts with their sources, their bare values, and a warning for each
     stated value that a code contradicts."""
-    derived, disagreements = _derived[(policy, codes)] if policy is not None and codes else ((), ())
-    known = dict(derived)
-    values = {fact: evidence.value for fact, evidence in derived}
-    conflicts: tuple[Advisory, ...] = tuple(
+    cache = _stated
+    if policy is None or not codes:
+        return {f: cache[(v.__class__, v)] for f, v in stated.items()}, stated, ()
+    derived, derived_values, disagreements = _derived[(policy, codes)]
+    known = derived | {f: cache[(v.__class__, v)] for f, v in stated.items()}
+    values = {**derived_values, **stated}
+    conflicts = tuple(
         _disagreement(fact, what, message, stated.get(fact))
         for fact, what, message in disagreements
+    ) + tuple(
+        _conflict(fact, value, derived[fact])
+        for fact, value in stated.items()
+        if fact in derived_values and derived_values[fact] != value
     )
-    cache = _stated
-    for fact, value in stated.items():
-        if fact in values and values[fact] != value:
-            conflicts += (_conflict(fact, value, known[fact]),)
-        values[fact] = value
-        known[fact] = cache[(value.__class__, value)]
     return known, values, conflicts
 
 

@@ -16,7 +16,6 @@ the unknowns. Facts under a branch already decided never qualify.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from operator import itemgetter
@@ -61,6 +60,7 @@ class FactClasses:
             {} if policy.facts[f].type == "number" else {v: i for i, v in enumerate(dom)}
             for f, dom in zip(self.facts, self.domains, strict=True)
         )
+        self._lookup = tuple(zip(self.facts, self._index, strict=True))
 
     def _domain(self, fact: FactDef, conditions: list[Condition]) -> tuple[Any, ...]:
         if fact.type == "boolean":
@@ -80,17 +80,21 @@ class FactClasses:
 
     def pattern(self, facts: Mapping[str, Any]) -> Pattern:
         """Per fact, the class of its value in ``facts``, or None if unknown."""
-        out: list[int | None] = []
-        for fact, index in zip(self.facts, self._index, strict=True):
-            value = facts.get(fact)
-            if value is None:
-                out.append(None)
-            elif index:
-                out.append(index[value])
-            else:
-                conditions, classes = self._numeric[fact]
-                out.append(classes[tuple(c.test(value) for c in conditions)])
-        return tuple(out)
+        get, number = facts.get, self._number_class
+        return tuple(
+            [
+                None
+                if (value := get(fact)) is None
+                else index[value]
+                if index
+                else number(fact, value)
+                for fact, index in self._lookup
+            ]
+        )
+
+    def _number_class(self, fact: str, value: Any) -> int:
+        conditions, classes = self._numeric[fact]
+        return classes[tuple([c.test(value) for c in conditions])]
 
     def values(self, pattern: Pattern) -> dict[str, Any]:
         """A representative value for every known fact of a pattern."""
@@ -115,7 +119,9 @@ class SectionProgram:
         self._node_positions = positions
         self._node_reads = tuple(frozenset(node.facts()) for node in self.nodes)
         self._node_keys = tuple(_subpattern(p) for p in positions)
-        self._judged: tuple[Memo[Any, tuple[CriterionResult, str]], ...] = tuple(
+        self._distinct: tuple[dict[CriterionResult, int], ...] = tuple({} for _ in self.nodes)
+        self._results_of: tuple[list[CriterionResult], ...] = tuple([] for _ in self.nodes)
+        self._judged: tuple[Memo[Any, int], ...] = tuple(
             Memo(self._judge_for(i)) for i in range(len(self.nodes))
         )
         self._verdicts: Memo[tuple[str, Pattern], Verdict] = Memo(self._decide)
@@ -125,12 +131,15 @@ class SectionProgram:
         """The shared verdict for a pattern under a coverage basis (computed once)."""
         return self._verdicts[(basis, pattern)]
 
-    def _judge_for(self, index: int) -> Callable[[Any], tuple[CriterionResult, str]]:
-        """How to judge top-level node ``index`` from its own facts' classes."""
+    def _judge_for(self, index: int) -> Callable[[Any], int]:
+        """How to judge top-level node ``index`` from its own facts' classes: the number
+        of its checklist line among the distinct lines it has produced (few: one per
+        combination of its parts' statuses), so equal lines are one object."""
         node, positions = self.nodes[index], self._node_positions[index]
         facts, domains, citation = self.facts, self.classes.domains, self.section.citation
+        distinct, results = self._distinct[index], self._results_of[index]
 
-        def judge_node(own: Any) -> tuple[CriterionResult, str]:
+        def judge_node(own: Any) -> int:
             classes = own if len(positions) > 1 else (own,)
             values = {
                 facts[p]: domains[p][c]
@@ -138,32 +147,40 @@ class SectionProgram:
                 if c is not None
             }
             result = judge(node, values, citation)
-            return result, json.dumps(result.to_dict(), ensure_ascii=False)
+            number = distinct.get(result)
+            if number is None:
+                number = distinct[result] = len(results)
+                results.append(result)
+            return number
 
         return judge_node
 
     def _decide(self, key: tuple[str, Pattern]) -> Verdict:
         basis, pattern = key
-        judged = [
-            memo[node_key(pattern)]
-            for memo, node_key in zip(self._judged, self._node_keys, strict=True)
-        ]
+        judged = zip(self._judged, self._node_keys, strict=True)
+        numbers = tuple([memo[node_key(pattern)] for memo, node_key in judged])
+        results = self._results(numbers)
         split = len(self.section.criteria)
-        results = tuple(result for result, _ in judged)
         outcome = _outcome(results[:split], results[split:])
-        missing: tuple[MissingFact, ...] = ()
+        missing: tuple[int, ...] = ()
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
             restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
             if restricted.is_leaf:
                 outcome = restricted.value
             else:
-                missing = self._missing(sorted(restricted.support()), results)
-        texts = tuple(text for _, text in judged)
-        return self._composed[(basis, outcome, texts, missing, results)]
+                missing = tuple(sorted(restricted.support()))
+        return self._composed[(basis, outcome, numbers, missing)]
+
+    def _results(self, numbers: tuple[int, ...]) -> tuple[CriterionResult, ...]:
+        """The checklist line of each top-level node, by its number."""
+        return tuple([lines[n] for lines, n in zip(self._results_of, numbers, strict=True)])
 
     def _compose(self, parts: tuple[Any, ...]) -> Verdict:
-        """A verdict from its parts; patterns that judge alike share one."""
-        basis, outcome, texts, missing, results = parts
+        """A verdict from its parts; patterns that judge alike share one. ``parts`` are
+        the basis, the outcome, each node's line number and the missing facts' positions."""
+        basis, outcome, numbers, positions = parts
+        results = self._results(numbers)
+        missing = self._missing(positions, results)
         split = len(self.section.criteria)
         criteria, exclusions = results[:split], results[split:]
         reasons = explain.reasons(
@@ -176,20 +193,10 @@ class SectionProgram:
             missing=missing,
             basis=basis,
         )
-        next_step = NEXT_STEP[outcome]
-        fragment = (
-            f'"outcome": "{outcome.value}", "next_step": "{next_step.value}", '
-            f'"reasons": [{", ".join(_json_of[r] for r in reasons)}], '
-            f'"criteria": [{", ".join(texts[:split])}], '
-            f'"exclusions": [{", ".join(texts[split:])}], '
-            f'"missing": [{", ".join(_json_of[m] for m in missing)}]'
-        )
-        return Verdict(
-            outcome, next_step, reasons, criteria, exclusions, missing, json_fragment=fragment
-        )
+        return Verdict(outcome, NEXT_STEP[outcome], reasons, criteria, exclusions, missing)
 
     def _missing(
-        self, positions: list[int], results: tuple[CriterionResult, ...]
+        self, positions: tuple[int, ...], results: tuple[CriterionResult, ...]
     ) -> tuple[MissingFact, ...]:
         out = []
         for position in positions:
@@ -217,15 +224,6 @@ def _subpattern(positions: tuple[int, ...]) -> Callable[[Pattern], Any]:
     """A fast function picking a node's own facts out of a pattern, as a hashable key
     (every node reads at least one fact: the loader refuses a node without a test)."""
     return itemgetter(*positions)
-
-
-def _to_json(value: Any) -> str:
-    item = value.to_dict() if isinstance(value, MissingFact) else value
-    return json.dumps(item, ensure_ascii=False)
-
-
-_json_of: Memo[Any, str] = Memo(_to_json)
-"""JSON of a reason sentence or a missing-fact entry; they recur across verdicts."""
 
 
 def _representatives(fact: FactDef, thresholds: list[float]) -> list[float]:

@@ -1,0 +1,194 @@
+"""The contract's JSON on the hot path: requests and determinations through msgspec.
+
+A batch of requests spends most of its time outside the decision itself: reading the
+JSON, checking every field, writing the answer. Here msgspec decodes a request line
+straight into typed structs, checking shapes, types and lengths in one pass in C, and
+encodes the determination the same way. What msgspec cannot know (that a diagnosis code
+exists in ICD-10-CM, that a fact value is in the policy's data dictionary) is checked by
+the same functions ``json_request`` uses, against values seen before.
+
+Errors are ``json_request``'s, word for word: whenever the fast path refuses a request,
+the request is read again with ``json.loads`` and checked field by field, so a refusal
+names the same field with the same message whichever path found it.
+
+Parts of a determination that many share (a policy reference, a verdict's checklist and
+reasons, a warning) are encoded once and embedded as ``msgspec.Raw``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, cast
+
+import msgspec
+
+from medpolicy.adapters import json_request
+from medpolicy.domain import (
+    Advisory,
+    CoverageRequest,
+    Determination,
+    FactEvidence,
+    LineOfBusiness,
+    Member,
+    PolicyRef,
+    ServiceRef,
+    Verdict,
+)
+from medpolicy.errors import RequestError
+from medpolicy.memo import Memo
+from medpolicy.policy.registry import Registry
+
+_states = json_request.STATES
+
+__all__ = ["DeterminationEncoder", "Refusal", "RequestDecoder"]
+
+_Text = Annotated[str, msgspec.Meta(min_length=1, max_length=json_request.MAX_TEXT)]
+
+
+class _MemberIn(msgspec.Struct, forbid_unknown_fields=True):
+    id: _Text | None = None
+    line_of_business: LineOfBusiness | None = None
+    state: str | None = None
+
+
+class _ServiceIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+    date_of_service: date
+
+
+class _RequestIn(msgspec.Struct, forbid_unknown_fields=True):
+    service: _ServiceIn
+    request_id: _Text | None = None
+    member: _MemberIn | None = None
+    diagnoses: Annotated[list[str], msgspec.Meta(max_length=json_request.MAX_DIAGNOSES)] | None = (
+        None
+    )
+    facts: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A request that is JSON but not a valid request: the error, and the request id to
+    echo beside it when the request had a usable one."""
+
+    request_id: str | None
+    error: RequestError
+
+
+class RequestDecoder:
+    """Contract requests from JSON bytes, checked against one registry's dictionaries."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._decode = msgspec.json.Decoder(_RequestIn).decode
+
+    def decode(self, raw: bytes | str) -> CoverageRequest:
+        """The request in ``raw``; ``RequestError`` naming the field if it is not valid,
+        ``ValueError`` (json's own, with its message) if ``raw`` is not JSON at all."""
+        try:
+            return self._checked(self._decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError, RequestError):
+            return json_request.parse_request(json.loads(raw), self.registry)
+
+    def read(self, raw: bytes | str) -> CoverageRequest | Refusal:
+        """Like ``decode``, but a request that is not valid comes back as a ``Refusal``
+        (a line of a batch is answered, not raised); ``ValueError`` if not JSON."""
+        try:
+            return self._checked(self._decode(raw))
+        except (msgspec.ValidationError, msgspec.DecodeError, RequestError):
+            return self.read_object(json.loads(raw))
+
+    def read_object(self, data: Any) -> CoverageRequest | Refusal:
+        """A request already parsed from JSON, checked field by field."""
+        try:
+            return json_request.parse_request(data, self.registry)
+        except RequestError as error:
+            return Refusal(json_request.request_id_of(data), error)
+
+    def _checked(self, data: _RequestIn) -> CoverageRequest:
+        request_id = data.request_id
+        if request_id is not None and not request_id.strip():
+            raise RequestError("blank request_id", field="request_id")
+        given = data.member
+        member = None
+        if given is not None:
+            if given.id is not None and not given.id.strip():
+                raise RequestError("blank member id", field="member.id")
+            state = given.state
+            member = Member(given.id, given.line_of_business, state and _states[state])
+        code = json_request.service_code(data.service.code)
+        return CoverageRequest(
+            service_code=code,
+            date_of_service=data.service.date_of_service,
+            request_id=request_id,
+            member=member,
+            diagnoses=json_request.diagnoses(data.diagnoses) if data.diagnoses else (),
+            facts=json_request.facts(data.facts, code, self.registry),
+        )
+
+
+class _DeterminationOut(msgspec.Struct):
+    """The contract determination's members, in the contract's order."""
+
+    request_id: str | None
+    policy: msgspec.Raw
+    service: msgspec.Raw
+    coverage_basis: str | None
+    outcome: str
+    next_step: str
+    reasons: msgspec.Raw
+    criteria: msgspec.Raw
+    exclusions: msgspec.Raw
+    missing: msgspec.Raw
+    warnings: msgspec.Raw
+    facts: dict[str, FactEvidence]
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _raw(value: Any) -> msgspec.Raw:
+    return msgspec.Raw(_encode(value))
+
+
+def _verdict_parts(verdict: Verdict) -> tuple[msgspec.Raw, ...]:
+    data = verdict.to_dict()
+    return tuple(_raw(data[key]) for key in ("reasons", "criteria", "exclusions", "missing"))
+
+
+_NULL = msgspec.Raw(b"null")
+_refs: Memo[PolicyRef | ServiceRef, msgspec.Raw] = Memo(lambda ref: _raw(ref.to_dict()))
+_verdicts: Memo[Verdict, tuple[msgspec.Raw, ...]] = Memo(_verdict_parts)
+_warnings: Memo[tuple[Advisory, ...], msgspec.Raw] = Memo(
+    lambda warnings: _raw([warning.to_dict() for warning in warnings])
+)
+
+
+class DeterminationEncoder:
+    """Determinations as the contract's JSON (CONTRACT.md, "Determination"), as bytes."""
+
+    def __init__(self) -> None:
+        self._encode = msgspec.json.Encoder().encode
+
+    def encode(self, determination: Determination) -> bytes:
+        verdict = determination.verdict
+        reasons, criteria, exclusions, missing = _verdicts[verdict]
+        policy = determination.policy
+        return self._encode(
+            _DeterminationOut(
+                determination.request_id,
+                _NULL if policy is None else _refs[policy],
+                _refs[determination.service],
+                determination.coverage_basis,
+                verdict.outcome,
+                verdict.next_step,
+                reasons,
+                criteria,
+                exclusions,
+                missing,
+                _warnings[determination.warnings],
+                cast(dict[str, FactEvidence], determination.facts),
+            )
+        )
