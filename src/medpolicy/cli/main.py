@@ -18,6 +18,7 @@ from medpolicy.adapters.json_request import request_id_of
 from medpolicy.adapters.text import render_request_text
 from medpolicy.api import default_engine
 from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
+from medpolicy.cli.review import register as register_review
 from medpolicy.domain import CoverageRequest
 from medpolicy.errors import MedpolicyError, PolicyError, RequestError, error_body
 
@@ -27,7 +28,7 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 
 
-_ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract"})
+_ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract", "review"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,6 +93,7 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
     check.add_argument("directory", nargs="?", default=None)
     check.set_defaults(run=_policy_check)
 
+    register_review(commands)
     if with_service:
         _register_service_commands(commands)
     return parser
