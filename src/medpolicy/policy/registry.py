@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from medpolicy.errors import PolicyError
+from medpolicy.memo import Memo
 from medpolicy.policy.model import FactDef, OutOfScope, Policy, Service
 from medpolicy.policy.snapshot import cached_policies
 
@@ -44,7 +45,7 @@ class Registry:
         for policy in policies:
             merged.update(policy.facts)
         self.all_facts = merged
-        self._dictionaries: dict[str, Mapping[str, FactDef]] = {}
+        self._dictionaries: Memo[str, Mapping[str, FactDef]] = Memo(self._dictionary)
 
     def _claim(self, code: str, target: CodeTarget) -> None:
         earlier = self._codes.get(code)
@@ -72,13 +73,11 @@ class Registry:
     def facts_for(self, code: str) -> Mapping[str, FactDef]:
         """The data dictionary that a request for ``code`` (normalized) is checked against:
         its policy's, or every policy's together when no policy names the code."""
-        found = self._dictionaries.get(code)
-        if found is None:
-            target = self.target(code)
-            found = target.policy.facts if target is not None else self.all_facts
-            if len(self._dictionaries) < 65536:
-                self._dictionaries[code] = found
-        return found
+        return self._dictionaries[code]
+
+    def _dictionary(self, code: str) -> Mapping[str, FactDef]:
+        target = self.target(code)
+        return target.policy.facts if target is not None else self.all_facts
 
     @classmethod
     def from_directory(cls, directory: Path | str, *, cached: bool = False) -> Registry:

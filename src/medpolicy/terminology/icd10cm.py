@@ -14,9 +14,10 @@ package itself is needed only to regenerate the tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
+from medpolicy.memo import Memo
 from medpolicy.terminology.table import CodeTable
 
 __all__ = ["ICD10CM_RELEASE", "DiagnosisCode", "description", "display", "lookup", "normalize"]
@@ -70,17 +71,27 @@ def _titles() -> CodeTable:
     return CodeTable.read(titles_path())
 
 
-@lru_cache(maxsize=65536)
 def lookup(code: str) -> DiagnosisCode | None:
     """The code if it exists in ICD-10-CM (given normalized), else None."""
+    return _lookups[code]
+
+
+def _lookup(code: str) -> DiagnosisCode | None:
     billable = _codes().get(code)
     return None if billable is None else DiagnosisCode(code, billable == "1")
 
 
-@lru_cache(maxsize=4096)
 def description(code: str) -> str:
     """The official title of an existing code, e.g. "Myeloid leukemia" for C92."""
+    return _descriptions[code]
+
+
+def _description(code: str) -> str:
     title = _titles().get(code)
     if title is None:
         raise KeyError(f"{code} is not an ICD-10-CM code")
     return " ".join(title.split())
+
+
+_lookups: Memo[str, DiagnosisCode | None] = Memo(_lookup)
+_descriptions: Memo[str, str] = Memo(_description)
