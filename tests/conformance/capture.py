@@ -229,6 +229,18 @@ def _crd(r: _Recorder) -> None:
     r.hook(
         "crd-order-sign", "order-sign", _hook_body("order-sign", {"draftOrders": _orders(order)})
     )
+    adverse = service_request("38242", ("C50.911",))
+    r.hook(
+        "crd-order-sign-criteria-not-met",
+        "order-sign",
+        _hook_body("order-sign", {"draftOrders": _orders(adverse)}),
+    )
+    long_ago = {**service_request("38242"), "occurrenceDateTime": "2010-01-05"}
+    r.hook(
+        "crd-order-sign-policy-not-in-effect",
+        "order-sign",
+        _hook_body("order-sign", {"draftOrders": _orders(long_ago)}),
+    )
     boost = {**service_request("38243", ()), "id": "sr2"}
     select = _hook_body(
         "order-select",
