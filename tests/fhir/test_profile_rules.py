@@ -105,6 +105,39 @@ def test_a_partial_birth_date_is_refused_as_the_beneficiary_profile_does() -> No
     assert error.code == "value"
 
 
+def test_a_practitioner_role_requestor_needs_a_telecom_or_endpoint(conformance: Any) -> None:
+    example = conformance("pas/Bundle-ReferralAuthorizationBundleExample.json")
+    example["entry"][0]["resource"]["provider"] = {
+        "reference": "PractitionerRole/ReferralPractitionerRoleExample"
+    }
+    position = next(
+        i
+        for i, e in enumerate(example["entry"])
+        if e["resource"]["resourceType"] == "PractitionerRole"
+    )
+    example["entry"][position]["resource"].pop("telecom", None)
+    example["entry"][position]["resource"].pop("endpoint", None)
+    error = _refusal(example)
+    assert error.expression == f"Bundle.entry[{position}].resource.telecom"
+
+
+def test_a_practitioner_provider_is_not_named_requestor() -> None:
+    body = pas_bundle()
+    practitioner = {
+        "resourceType": "Practitioner",
+        "id": "doc1",
+        "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}],
+        "name": [{"family": "Jones"}],
+    }
+    body["entry"].append(
+        {"fullUrl": "http://ehr.example/fhir/Practitioner/doc1", "resource": practitioner}
+    )
+    body["entry"][0]["resource"]["provider"] = {"reference": "Practitioner/doc1"}
+    pas = parse_pas_bundle(body, default_registry())
+    bundle = pas_response_bundle(pas, [ItemAnswer(1, CaseStatus.APPROVED, "case-1")], NOW)
+    assert "requestor" not in bundle["entry"][0]["resource"]
+
+
 def test_gender_unknown_is_enough() -> None:
     body = pas_bundle()
     body["entry"][1]["resource"]["gender"] = "unknown"

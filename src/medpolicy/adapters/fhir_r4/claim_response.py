@@ -88,7 +88,7 @@ def pas_response_bundle(
     carried: list[dict[str, Any]] = []
     patient_ref = _carry(pas.index, claim.patient, carried)
     insurer_ref = _carry(pas.index, claim.insurer, carried) or _our_insurer(carried)
-    requestor_ref = _carry(pas.index, claim.provider, carried)
+    requestor_ref = _carry(pas.index, claim.provider, carried, kinds=_REQUESTORS)
     response = _claim_response(
         pas,
         answers,
@@ -217,9 +217,19 @@ def _claim_identifier(pas: PasRequest) -> dict[str, Any]:
     return {"system": system, "value": value} if system else {"value": value}
 
 
-def _carry(index: BundleIndex, reference: Any, carried: list[dict[str, Any]]) -> str | None:
+_REQUESTORS = frozenset({"Organization", "PractitionerRole"})
+"""What PAS lets a ClaimResponse name as requestor; a Practitioner provider is left out."""
+
+
+def _carry(
+    index: BundleIndex,
+    reference: Any,
+    carried: list[dict[str, Any]],
+    *,
+    kinds: frozenset[str] | None = None,
+) -> str | None:
     found = index.resolve(reference)
-    if found is None:
+    if found is None or (kinds is not None and found[1].get_resource_type() not in kinds):
         return None
     return _carry_entry(index, *found, carried)
 

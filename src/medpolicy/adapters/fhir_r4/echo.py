@@ -4,7 +4,9 @@ A PAS response Bundle carries the Patient, the insurer and the requesting Organi
 Claim names, and PAS 2.2.1 holds each to a profile: the beneficiary (US Core Patient:
 identifier with system and value, a name with a family or given part, gender, and a birth
 date only as a full date), the insurer
-and the requestor (US Core Organization: ``active`` and ``name``). We never invent those
+and the requestor (US Core Organization: ``active`` and ``name``; or a US Core
+PractitionerRole: the practitioner, and a telecom or an endpoint; a Practitioner is not
+named as requestor at all). We never invent those
 values (a made-up gender or a guessed ``active`` would be a false statement about a
 person or a provider), so a request without them is refused, naming the element, before
 anything is recorded. The PAS request profiles require the same elements, so a conformant
@@ -31,6 +33,9 @@ def require_echoable(index: BundleIndex, claim: Any, where: str) -> None:
         found = index.resolve(getattr(claim, field))
         if found is not None and found[1].get_resource_type() == "Organization":
             _organization(found[1], f"Bundle.entry[{found[0]}].resource", role)
+    found = index.resolve(claim.provider)
+    if found is not None and found[1].get_resource_type() == "PractitionerRole":
+        _practitioner_role(found[1], f"Bundle.entry[{found[0]}].resource")
 
 
 def _beneficiary(patient: Any, path: str, named_by: str) -> None:
@@ -58,6 +63,14 @@ def _organization(organization: Any, path: str, role: str) -> None:
         _refuse(f"{path}.active", f"active (true or false; {profile})", named_by)
     if not organization.name:
         _refuse(f"{path}.name", f"a name ({profile})", named_by)
+
+
+def _practitioner_role(role: Any, path: str) -> None:
+    profile = "the PAS PractitionerRole profile (US Core PractitionerRole)"
+    if role.practitioner is None:
+        _refuse(f"{path}.practitioner", f"the practitioner ({profile})", "Claim.provider")
+    if not role.telecom and not role.endpoint:
+        _refuse(f"{path}.telecom", f"a telecom or an endpoint ({profile})", "Claim.provider")
 
 
 def _refuse(expression: str, needed: str, named_by: str, *, code: str = "required") -> None:
