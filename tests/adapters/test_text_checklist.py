@@ -41,7 +41,8 @@ def test_the_checklist_gives_the_date_of_service_and_the_diagnoses_with_their_ti
 def test_each_fact_shows_its_value_and_where_it_came_from() -> None:
     text = _text(DLI)
     assert (
-        "Source of the infused cells (cell_source): The donor of the original transplant "
+        "Source of the infused cells (cell_source): The donor of the member's most recent "
+        "allogeneic transplant "
         "(original_donor) [stated in the request]" in text
     )
     assert "[derived from ICD-10-CM C92.01, Acute myeloblastic leukemia, in remission]" in text

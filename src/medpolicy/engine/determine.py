@@ -120,7 +120,9 @@ class Engine:
     @staticmethod
     def _compile(policy: Policy, version: Version, section: Section) -> _Compiled:
         service = next(s for s in policy.services if s.section == section.name)
-        policy_ref = PolicyRef(policy.id, version.id, policy.title, version.reconstructed)
+        policy_ref = PolicyRef(
+            policy.id, version.id, version.title or policy.title, version.reconstructed
+        )
         service_ref = ServiceRef(service.code, section.name, service.description)
         fixed: tuple[Advisory, ...] = ()
         if version.reconstructed:

@@ -255,6 +255,7 @@ class _Compiler:
             basis=spec.basis,
             sections=sections,
             file=file,
+            title=spec.title,
         )
 
     def section(self, name: str, spec: schema.SectionSpec, where: str) -> Section:
@@ -495,5 +496,13 @@ def _load_evidence(root: Path, name: str | None, sections: set[str]) -> tuple[Ev
         if spec.id in seen:
             raise PolicyError(f"id {spec.id!r} is used twice", file=file, path=f"[{index}].id")
         seen.add(spec.id)
-        items.append(EvidenceItem(**{**spec.model_dump(), "key_figures": tuple(spec.key_figures)}))
+        items.append(
+            EvidenceItem(
+                **{
+                    **spec.model_dump(),
+                    "key_figures": tuple(spec.key_figures),
+                    "discrepancies": tuple(spec.discrepancies),
+                }
+            )
+        )
     return tuple(items)

@@ -196,6 +196,8 @@ class Version:
     basis: str
     sections: Mapping[str, Section]
     file: str = ""
+    title: str | None = None
+    """The policy's title in this version's period, when it differed from today's."""
 
     def covers(self, day: date) -> bool:
         return self.effective_from <= day and (
@@ -322,6 +324,8 @@ class EvidenceItem:
     key_figures: tuple[str, ...]
     summary: str
     reference: str
+    discrepancies: tuple[str, ...] = ()
+    """Where the source contradicts itself about this study, said rather than corrected."""
 
 
 @dataclass(frozen=True, slots=True, repr=False, eq=False)

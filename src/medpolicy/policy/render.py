@@ -37,6 +37,7 @@ def logic_text(node: Node) -> str:
 def version_to_dict(version: Version) -> dict[str, Any]:
     return {
         "id": version.id,
+        "title": version.title,
         "effective_from": version.effective_from.isoformat(),
         "effective_to": version.effective_to.isoformat() if version.effective_to else None,
         "reconstructed": version.reconstructed,
@@ -103,6 +104,7 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
                 "key_figures": list(e.key_figures),
                 "summary": e.summary,
                 "reference": e.reference,
+                "discrepancies": list(e.discrepancies),
             }
             for e in policy.evidence
         ],
@@ -114,7 +116,7 @@ def render_markdown(policy: Policy, version_id: str | None = None) -> str:
     version = policy.version(version_id) if version_id else policy.versions[-1]
     if version is None:
         raise UnknownVersionError(policy.id, version_id, [v.id for v in policy.versions])
-    lines = [f"# {policy.id}: {policy.title}", ""]
+    lines = [f"# {policy.id}: {version.title or policy.title}", ""]
     until = version.effective_to.isoformat() if version.effective_to else "today"
     lines.append(
         f"Version **{version.id}**, for dates of service {version.effective_from} to {until}."
@@ -142,6 +144,7 @@ def render_markdown(policy: Policy, version_id: str | None = None) -> str:
         lines.extend(["", "## Not addressed by this policy", ""])
         for scope in policy.out_of_scope:
             lines.append(f"- {', '.join(scope.codes)} ({scope.description}): {scope.reason}")
+    lines.extend(_evidence_markdown(policy))
     return "\n".join(lines) + "\n"
 
 
@@ -170,4 +173,18 @@ def _node_markdown(node: Node, depth: int) -> list[str]:
     for child in node.children:
         if child.id:
             lines.extend(_node_markdown(child, depth + 1))
+    return lines
+
+
+def _evidence_markdown(policy: Policy) -> list[str]:
+    """The evidence summary, one line per study, and where the source contradicts itself
+    the noted discrepancy, shown rather than silently corrected."""
+    if not policy.evidence:
+        return []
+    lines = ["", "## Summary of evidence (our summary of the policy's)", ""]
+    for item in policy.evidence:
+        n = f", n = {item.n}" if item.n is not None else ""
+        lines.append(f"- **{item.authors} ({item.year})**, {item.design}{n}: {item.summary}")
+        for note in item.discrepancies:
+            lines.append(f"  - *Noted discrepancy in the source:* {note}")
     return lines

@@ -117,6 +117,7 @@ class SectionSpec(_Strict):
 
 class VersionSpec(_Strict):
     id: StrictStr
+    title: StrictStr | None = None
     effective_from: date
     effective_to: date | None = None
     reconstructed: StrictBool
@@ -167,3 +168,4 @@ class EvidenceSpec(_Strict):
     key_figures: list[StrictStr]
     summary: StrictStr
     reference: StrictStr
+    discrepancies: list[StrictStr] = Field(default_factory=list)
