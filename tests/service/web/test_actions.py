@@ -87,7 +87,7 @@ def test_a_fact_the_reviewer_corrects_shows_its_earlier_value(
     signed_in(client, database, clock, "physician")
     answer = post(client, case_id, "facts", entry="cell_source=original_donor", note=NOTE)
     row = answer.text.split("Source of the infused cells", 1)[1].split("</tr>", 1)[0]
-    assert "The donor of the original transplant" in row
+    assert "The donor of the member&#39;s most recent allogeneic transplant" in row
     assert "Changed" in row
     assert "A different donor (provider request, version 1" in row
     assert "by physician Maya Chen, MD, sent to review" in row
@@ -114,8 +114,8 @@ def test_a_fact_the_provider_changes_is_highlighted_for_the_reviewer(
     assert 'class="changed"' in page.split("Source of the infused cells", 1)[0].rsplit("<tr", 1)[1]
     assert "flag-changed" in row
     assert (
-        "A different donor (request) -&gt; The donor of the original transplant (request), "
-        "version 2, by provider t-provider, sent to review"
+        "A different donor (request) -&gt; The donor of the member&#39;s most recent allogeneic "
+        "transplant (request), version 2, by provider t-provider, sent to review"
     ) in row
     assert "Facts changed, sent to review" in page
 
