@@ -11,8 +11,10 @@ Errors are ``json_request``'s, word for word: whenever the fast path refuses a r
 the request is read again with ``json.loads`` and checked field by field, so a refusal
 names the same field with the same message whichever path found it.
 
-Parts of a determination that many share (a policy reference, a verdict's checklist and
-reasons, a warning) are encoded once and embedded as ``msgspec.Raw``.
+A determination's records (policy and service references, warnings, fact evidence) are
+msgspec Structs and are encoded as they are; a verdict's checklist, reasons and missing
+facts, shared by every request with the same fact pattern, are encoded once per verdict
+and embedded as ``msgspec.Raw``.
 """
 
 from __future__ import annotations
@@ -133,8 +135,8 @@ class _DeterminationOut(msgspec.Struct):
     """The contract determination's members, in the contract's order."""
 
     request_id: str | None
-    policy: msgspec.Raw
-    service: msgspec.Raw
+    policy: PolicyRef | None
+    service: ServiceRef
     coverage_basis: str | None
     outcome: str
     next_step: str
@@ -142,7 +144,7 @@ class _DeterminationOut(msgspec.Struct):
     criteria: msgspec.Raw
     exclusions: msgspec.Raw
     missing: msgspec.Raw
-    warnings: msgspec.Raw
+    warnings: tuple[Advisory, ...]
     facts: dict[str, FactEvidence]
 
 
@@ -158,12 +160,7 @@ def _verdict_parts(verdict: Verdict) -> tuple[msgspec.Raw, ...]:
     return tuple(_raw(data[key]) for key in ("reasons", "criteria", "exclusions", "missing"))
 
 
-_NULL = msgspec.Raw(b"null")
-_refs: Memo[PolicyRef | ServiceRef, msgspec.Raw] = Memo(lambda ref: _raw(ref.to_dict()))
 _verdicts: Memo[Verdict, tuple[msgspec.Raw, ...]] = Memo(_verdict_parts)
-_warnings: Memo[tuple[Advisory, ...], msgspec.Raw] = Memo(
-    lambda warnings: _raw([warning.to_dict() for warning in warnings])
-)
 
 
 class DeterminationEncoder:
@@ -175,12 +172,11 @@ class DeterminationEncoder:
     def encode(self, determination: Determination) -> bytes:
         verdict = determination.verdict
         reasons, criteria, exclusions, missing = _verdicts[verdict]
-        policy = determination.policy
         return self._encode(
             _DeterminationOut(
                 determination.request_id,
-                _NULL if policy is None else _refs[policy],
-                _refs[determination.service],
+                determination.policy,
+                determination.service,
                 determination.coverage_basis,
                 verdict.outcome,
                 verdict.next_step,
@@ -188,7 +184,7 @@ class DeterminationEncoder:
                 criteria,
                 exclusions,
                 missing,
-                _warnings[determination.warnings],
+                determination.warnings,
                 cast(dict[str, FactEvidence], determination.facts),
             )
         )

@@ -1,5 +1,8 @@
 """The determination: the one answer every adapter renders (CONTRACT.md, "Determination").
 
+Its parts are immutable records: msgspec Structs (built and hashed in C, so the thousands
+made per second cost little), except ``Verdict``, a dataclass compared by identity.
+
 Determinations are immutable. Parts that depend only on the policy version and the known
 facts (criteria, reasons, missing information: a ``Verdict``) are shared between
 determinations; how they are written out fast is the JSON adapter's business
@@ -30,8 +33,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyRef:
+class PolicyRef(msgspec.Struct, frozen=True):
     """Which policy and which version of it decided the request."""
 
     id: str
@@ -48,8 +50,7 @@ class PolicyRef:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceRef:
+class ServiceRef(msgspec.Struct, frozen=True):
     """The requested service and the policy section that covers it (None when none does)."""
 
     code: str
@@ -60,8 +61,7 @@ class ServiceRef:
         return {"code": self.code, "section": self.section, "description": self.description}
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(msgspec.Struct, frozen=True):
     """One line of the checklist: a criterion or exclusion, its status and its parts."""
 
     id: str
@@ -80,8 +80,7 @@ class CriterionResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class MissingFact:
+class MissingFact(msgspec.Struct, frozen=True):
     """A fact that could still change the outcome, with how to ask for it."""
 
     fact: str
@@ -102,8 +101,7 @@ class MissingFact:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Advisory:
+class Advisory(msgspec.Struct, frozen=True, omit_defaults=True):
     """One entry of a determination's ``warnings``: something a reviewer should see.
 
     (Not named Warning, which would shadow the built-in exception class.)
@@ -120,8 +118,7 @@ class Advisory:
         return item
 
 
-@dataclass(frozen=True, slots=True)
-class FactEvidence:
+class FactEvidence(msgspec.Struct, frozen=True):
     """A known fact and where it came from: ``request`` or ``ICD-10-CM <code>``."""
 
     value: FactValue
