@@ -49,7 +49,7 @@ def test_marker_values_never_reach_the_server_log(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     provider = token(tmp_path, capsys, "--role", "provider", "--org", "acme")
-    physician = token(tmp_path, capsys, "--role", "physician")
+    physician = token(tmp_path, capsys, "--role", "physician", "--name", "Ida Marsh, MD")
     nurse = token(tmp_path, capsys, "--role", "nurse")
     log = tmp_path / "server.log"
     with Server(tmp_path, log, log_level="debug") as server:

@@ -295,6 +295,14 @@ class CaseDesk:
     ) -> CaseRecord:
         """Record a reviewer's decision; a denial names criteria and a plain reason."""
         require(principal, DECISION_ACTION[decision])
+        if decision != "approve" and not (principal.name or "").strip():
+            raise InvalidInputError(
+                "reviewer_name_required",
+                "An adverse determination letter names the physician who made it, with "
+                "credentials; this token has no name.",
+                field="Authorization",
+                accepted="a physician token made with --name, e.g. 'Maya Chen, MD, Hematology'",
+            )
         with self.database.transaction() as session:
             case = self._open_case(session, principal, case_id)
             determination = repo.latest_version(session, case=case).determination

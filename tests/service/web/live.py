@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ class LiveService:
         response = httpx.post(
             self.url + "/v1/cases",
             json={"request": request, "priority": priority},
-            headers={"Authorization": f"Bearer {provider}"},
+            headers={"Authorization": f"Bearer {provider}", "Idempotency-Key": uuid.uuid4().hex},
             timeout=30,
         )
         response.raise_for_status()

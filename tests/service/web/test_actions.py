@@ -320,3 +320,27 @@ def test_the_audit_log_vouches_for_each_letter_sent(
         assert problems == [
             f"case_letters/{letter['id']} differs from what audit entry {entry.seq} recorded"
         ]
+
+
+def test_a_physician_token_without_a_name_cannot_sign_a_denial(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    headers: dict[str, dict[str, str]],
+) -> None:
+    case_id = submit(client, headers, adverse_request())
+    issued = TokenDesk(database, clock).issue(SYSTEM, role="physician", org=None, name=None)
+    sign_in(client, issued.secret)
+    answer = post(
+        client,
+        case_id,
+        "decision",
+        decision="deny",
+        criteria="dli.2",
+        rationale="The cells would come from a new donor, not the original one.",
+    )
+    assert answer.status_code == 422
+    assert "names the physician who made it, with credentials; this token has no name" in (
+        answer.text
+    )
+    assert api_case(client, headers, case_id)["status"] == "in_review"

@@ -12,7 +12,7 @@ import pytest
 from medpolicy.service.cli import main
 
 from ..samples import adverse_request
-from ..server import Server
+from ..server import Server, create_database
 
 MEMBER = "MBR-WORKBENCH-5e1d"
 NOTE = "NOTE-MARKER-91c2 chimerism report page 3"
@@ -21,6 +21,7 @@ QUESTION = "QUESTION-MARKER-77b0: who donated the original graft?"
 
 
 def secret(data_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    create_database(f"sqlite:///{data_dir / 'medpolicy.sqlite3'}")
     assert main(["token", "create", *args, "--data-dir", str(data_dir)]) == 0
     return capsys.readouterr().out.strip()
 
@@ -45,7 +46,7 @@ def test_working_a_case_in_the_workbench_logs_no_patient_value(
             created = api.post(
                 "/v1/cases",
                 json={"request": request, "priority": "standard"},
-                headers={"Authorization": f"Bearer {provider}"},
+                headers={"Authorization": f"Bearer {provider}", "Idempotency-Key": "k1"},
             )
         case_id = created.json()["id"]
         with httpx.Client(base_url=server.url, timeout=30, follow_redirects=True) as browser:

@@ -323,7 +323,7 @@ def _act(
     revision: str,
     form: str,
     entered: dict[str, Any],
-    action: Callable[[], str],
+    action: Callable[[CaseRecord], str],
 ) -> Response:
     """Run one case action unless the case changed since the form was drawn."""
     try:
@@ -340,7 +340,7 @@ def _act(
             changes=views.changes_since(record, revision, names),
         )
     try:
-        done = action()
+        done = action(record)
     except (ServiceError, RequestError) as error:
         problem = {
             "form": form,
@@ -372,8 +372,7 @@ def record_fact(
     checked(reviewer, csrf)
     form = "number" if fact else "choice"
 
-    def action() -> str:
-        record = desk(request).read(reviewer.principal, case_id=case_id)
+    def action(record: CaseRecord) -> str:
         dictionary = views.fact_dictionary(registry(request), record.case.service_code)
         if fact:
             fact_id, value = forms.number_value(fact, number, dictionary)
@@ -411,7 +410,7 @@ def request_information(
     """Ask the provider for what is missing; a letter goes out."""
     checked(reviewer, csrf)
 
-    def action() -> str:
+    def action(_record: CaseRecord) -> str:
         desk(request).request_information(
             reviewer.principal,
             case_id=case_id,
@@ -449,7 +448,7 @@ def decide(
     checked(reviewer, csrf)
     chosen = list(criteria or [])
 
-    def action() -> str:
+    def action(_record: CaseRecord) -> str:
         if decision not in ("approve", "deny", "partially_approve"):
             raise NotFoundError(
                 "unknown_decision",
@@ -492,7 +491,7 @@ def extend(
     """Extend the deadline once, with a reason."""
     checked(reviewer, csrf)
 
-    def action() -> str:
+    def action(_record: CaseRecord) -> str:
         desk(request).extend(reviewer.principal, case_id=case_id, reason=reason)
         return "extension"
 
