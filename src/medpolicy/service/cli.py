@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", default=None, help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (8210)")
     serve.add_argument("--log-level", default="info", help="uvicorn log level (info)")
+    serve.add_argument("--ssl-certfile", default=None, help="serve HTTPS with this certificate")
+    serve.add_argument("--ssl-keyfile", default=None, help="the certificate's private key")
     serve.set_defaults(run=_serve)
 
     token = subparsers.add_parser("token", help="manage API bearer tokens")
@@ -148,11 +150,17 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from medpolicy.service.api.app import create_app
+    from medpolicy.service.api.slow_clients import with_header_timeout
 
     settings = settings_from(args)
-    app = create_app(settings)
+    tls = bool(args.ssl_certfile)
+    if tls != bool(args.ssl_keyfile):
+        print("medpolicy: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
+        return 2
+    app = create_app(settings, tls=tls)
+    scheme = "https" if tls else "http"
     print(
-        f"medpolicy: serving on http://{settings.host}:{settings.port} with the "
+        f"medpolicy: serving on {scheme}://{settings.host}:{settings.port} with the "
         f"{describe_database(settings.resolved_database_url())}",
         file=sys.stderr,
     )
@@ -163,6 +171,11 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         log_config=log_config(args.log_level),
         access_log=False,
+        http=with_header_timeout(settings.header_timeout_seconds),
+        timeout_keep_alive=5,
+        server_header=False,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
     )
     return 0
 

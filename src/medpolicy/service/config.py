@@ -50,6 +50,20 @@ class ServiceSettings(BaseSettings):
     """How often the service writes a checkpoint when the log has grown (0: never)."""
     audit_syslog: str | None = None
     """Also send each checkpoint to syslog: a socket path such as ``/dev/log``."""
+    max_json_body_bytes: int = 1024 * 1024
+    """Largest body of the JSON API (413 above it)."""
+    max_fhir_body_bytes: int = 20 * 1024 * 1024
+    """Largest body of the FHIR and CDS Hooks routes and of document uploads."""
+    max_json_depth: int = 64
+    """Deepest nesting of objects and arrays accepted in a JSON body."""
+    max_json_elements: int = 200_000
+    """Most values (objects, arrays, strings, numbers...) accepted in a JSON body."""
+    max_bundle_entries: int = 1000
+    """Most entries accepted in a FHIR Bundle."""
+    body_timeout_seconds: float = 30.0
+    """Longest pause allowed while a request body arrives (408 after it)."""
+    header_timeout_seconds: float = 10.0
+    """Longest time a connection may take to send a request's headers (closed after it)."""
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy URL to use: the configured one, else SQLite in ``data_dir``."""

@@ -12,9 +12,11 @@ from medpolicy.api import default_engine, evaluate
 from medpolicy.engine import Engine
 from medpolicy.service.api import errors
 from medpolicy.service.api.access_log import AccessLog
+from medpolicy.service.api.input_guard import InputGuard, InputLimits
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
 from medpolicy.service.api.routes.cds_hooks import router as crd_router
 from medpolicy.service.api.routes.fhir import router as fhir_router
+from medpolicy.service.api.security_headers import SecurityHeaders
 from medpolicy.service.audit_checkpoint import CheckpointWriter
 from medpolicy.service.audit_key import load_key
 from medpolicy.service.cases import CaseDesk
@@ -39,11 +41,14 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
     engine: Engine | None = None,
+    tls: bool = False,
 ) -> FastAPI:
     """Build the application; the database schema is migrated to the newest revision first.
 
     ``engine`` (default: the default policies' engine) is the only source of policies:
     the case desk decides with it and every route that reads policies reads its registry.
+    ``tls``: the service is reached over HTTPS (``serve --ssl-certfile``), so responses
+    carry Strict-Transport-Security.
     """
     settings = settings or ServiceSettings()
     database = database or Database(settings.resolved_database_url())
@@ -75,6 +80,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.registry = engine.registry
+    app.state.input_limits = InputLimits.of(settings)
     app.state.audit_checkpoints = checkpoints
     app.state.case_desk = CaseDesk(
         database, clock, partial(evaluate, engine=engine), letters=TypstLetters()
@@ -87,5 +93,12 @@ def create_app(
     app.include_router(crd_router)
     install_workbench(app)
     errors.install(app)
+    app.add_middleware(
+        InputGuard,
+        limits=InputLimits.of(settings),
+        authenticate=lambda secret: app.state.token_desk.authenticate(secret) is not None,
+        router=app.router,
+    )
+    app.add_middleware(SecurityHeaders, tls=tls)
     app.add_middleware(AccessLog)
     return app

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medpolicy import RequestError
+from medpolicy.service.api.input_guard import InputRefused
 from medpolicy.service.api.problems import describe
 from medpolicy.service.errors import ServiceError
 
@@ -49,6 +50,8 @@ async def _request_error(_request: Request, exc: RequestError) -> JSONResponse:
 
 
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    if isinstance(exc, InputRefused):
+        return error_response(exc.status_code, exc.to_dict())
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     body = {"code": code, "field": None, "message": str(exc.detail), "accepted": None}
     return JSONResponse({"error": body}, status_code=exc.status_code, headers=exc.headers)

@@ -12,10 +12,10 @@ own security scheme, ``CdsClientJwt``: a client JWT, not a case-service token.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Path, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -31,6 +31,7 @@ from medpolicy.adapters.cds_hooks import (
 from medpolicy.adapters.fhir_r4 import FhirInputError, operation_outcome
 from medpolicy.adapters.fhir_r4.systems import canonical_base
 from medpolicy.service.api.deps import get_registry
+from medpolicy.service.api.input_guard import InputLimits, InputRefused, strict_json
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.db.database import Database
@@ -104,9 +105,12 @@ def service_url(request: Request) -> str:
 
 
 async def _json(request: Request) -> Any:
+    """The body parsed strictly in the thread pool; None when it is not usable JSON."""
+    limits: InputLimits = request.app.state.input_limits
+    raw = await request.body()
     try:
-        return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return await anyio.to_thread.run_sync(strict_json, raw, limits)
+    except (ValueError, UnicodeDecodeError, InputRefused):
         return None
 
 
@@ -140,7 +144,7 @@ async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) 
     if service_id not in HOOKS:
         return _refuse(404, "not-found", f"There is no CDS service {service_id!r}.", "id")
     try:
-        _verify(request)
+        await anyio.to_thread.run_sync(_verify, request)
     except ClientJwtError as error:
         return _refuse(401, "login", str(error), "Authorization")
     body = await _json(request)
@@ -148,8 +152,10 @@ async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) 
     clock: Clock = request.app.state.clock
     try:
         base = canonical_base(request.app.state.public_base_url)
-        answer = answer_hook(
-            service_id, body, get_registry(request), desk.evaluate, clock.now().date(), base=base
+        answer = await anyio.to_thread.run_sync(
+            lambda: answer_hook(
+                service_id, body, get_registry(request), desk.evaluate, clock.now().date(), base=base
+            )
         )
     except FhirInputError as error:
         return JSONResponse(
@@ -170,7 +176,7 @@ async def feedback(service_id: ServiceId, request: Request, _jwt: ClientJwt = No
     if service_id not in HOOKS:
         return _refuse(404, "not-found", f"There is no CDS service {service_id!r}.", "id")
     try:
-        client = _verify(request)
+        client = await anyio.to_thread.run_sync(_verify, request)
     except ClientJwtError as error:
         return _refuse(401, "login", str(error), "Authorization")
     body = await _json(request)
@@ -180,7 +186,9 @@ async def feedback(service_id: ServiceId, request: Request, _jwt: ClientJwt = No
         )
     database: Database = request.app.state.database
     clock: Clock = request.app.state.clock
-    store_feedback(
-        database, service_id=service_id, issuer=client.issuer, body=body, now=clock.now()
+    await anyio.to_thread.run_sync(
+        lambda: store_feedback(
+            database, service_id=service_id, issuer=client.issuer, body=body, now=clock.now()
+        )
     )
     return JSONResponse({}, status_code=200)

@@ -9,10 +9,10 @@ cannot use. The OpenAPI document describes them with the shapes of ``fhir_api/op
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
@@ -29,6 +29,7 @@ from medpolicy.adapters.fhir_r4.systems import canonical_base
 from medpolicy.engine import Engine
 from medpolicy.errors import RequestError
 from medpolicy.service.api.deps import bearer, get_registry
+from medpolicy.service.api.input_guard import InputLimits, InputRefused, strict_json
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock
 from medpolicy.service.errors import ServiceError
@@ -67,13 +68,44 @@ def _refusal(error: Exception) -> JSONResponse:
     raise error
 
 
-async def _body(request: Request) -> Any:
+async def _raw_body(request: Request) -> bytes:
+    """The body, read under the route's cap (the input guard meters it)."""
     try:
-        return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return await request.body()
+    except InputRefused as refusal:
+        code = "too-costly" if refusal.status_code == 413 else "timeout"
+        raise FhirInputError(
+            str(refusal.detail), "body", code=code, status=refusal.status_code
+        ) from None
+
+
+def _parse(raw: bytes, limits: InputLimits) -> Any:
+    """Strict JSON (see ``input_guard.strict_json``) with at most ``bundle_entries`` entries
+    in any Bundle at the top or in a Parameters resource. Runs in a worker thread."""
+    try:
+        body = strict_json(raw, limits)
+    except InputRefused as refusal:
+        raise FhirInputError(
+            str(refusal.detail), "body", code="structure", status=refusal.status_code
+        ) from None
+    except (ValueError, UnicodeDecodeError):
         raise FhirInputError(
             "The body is not JSON.", "body", code="structure", status=400
         ) from None
+    bundles: list[Any] = [body]
+    if isinstance(body, dict) and isinstance(body.get("parameter"), list):
+        bundles += [p.get("resource") for p in body["parameter"] if isinstance(p, dict)]
+    for bundle in bundles:
+        entries = bundle.get("entry") if isinstance(bundle, dict) else None
+        if isinstance(entries, list) and len(entries) > limits.bundle_entries:
+            raise FhirInputError(
+                f"The Bundle has {len(entries)} entries; at most {limits.bundle_entries} "
+                "are accepted.",
+                "Bundle.entry",
+                code="too-costly",
+                status=413,
+            )
+    return body
 
 
 def _caller(request: Request) -> Principal:
@@ -102,8 +134,10 @@ def _now(request: Request) -> Any:
 
 
 async def _guarded(work: Callable[[], Any]) -> JSONResponse:
+    """Run the route's database and engine work in the thread pool, so the event loop (and
+    ``/health``) never waits behind a large Bundle; refusals become OperationOutcomes."""
     try:
-        result = work()
+        result = await anyio.to_thread.run_sync(work)
         return result if isinstance(result, JSONResponse) else fhir_response(result)
     except (FhirInputError, ServiceError, RequestError) as error:
         return _refusal(error)
@@ -111,10 +145,13 @@ async def _guarded(work: Callable[[], Any]) -> JSONResponse:
 
 async def _authenticated_body(request: Request, action: Action) -> tuple[Principal, Any]:
     """The caller and its role first, then the body: a caller who may not do ``action``
-    learns nothing about what the body would have got."""
-    principal = _caller(request)
+    learns nothing about what the body would have got. The token lookup and the parse run
+    in the thread pool."""
+    principal = await anyio.to_thread.run_sync(_caller, request)
     require(principal, action)
-    return principal, await _body(request)
+    raw = await _raw_body(request)
+    limits: InputLimits = request.app.state.input_limits
+    return principal, await anyio.to_thread.run_sync(_parse, raw, limits)
 
 
 @router.post(
@@ -136,7 +173,7 @@ async def submit(request: Request, _token: BearerToken = None) -> JSONResponse:
     """A PAS request Bundle in, a PAS response Bundle (ClaimResponse first) out."""
     try:
         principal, body = await _authenticated_body(request, Action.SUBMIT_CASE)
-    except (FhirInputError, ServiceError) as error:
+    except (FhirInputError, ServiceError, RequestError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
@@ -162,7 +199,7 @@ async def inquire(request: Request, _token: BearerToken = None) -> JSONResponse:
     """A PAS inquiry Bundle in; the cases' current answers in a response Bundle."""
     try:
         principal, body = await _authenticated_body(request, Action.READ_CASE)
-    except (FhirInputError, ServiceError) as error:
+    except (FhirInputError, ServiceError, RequestError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
@@ -192,7 +229,7 @@ async def package(request: Request, _token: BearerToken = None) -> JSONResponse:
     """DTR: the questionnaires (and prefilled drafts) for the ordered services."""
     try:
         _caller_checked, body = await _authenticated_body(request, Action.EVALUATE)
-    except (FhirInputError, ServiceError) as error:
+    except (FhirInputError, ServiceError, RequestError) as error:
         return _refusal(error)
 
     def work() -> dict[str, Any]:
