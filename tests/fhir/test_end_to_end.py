@@ -122,7 +122,9 @@ def test_an_adverse_request_pends_then_a_physician_denial_is_not_certified(
         "criteria": ["dli.2"],
     }
     decided = client.post(
-        f"/v1/cases/{case_id}/decision", json=denial, headers=harness.headers["physician"]
+        f"/v1/cases/{case_id}/decision",
+        json=denial,
+        headers={**harness.headers["physician"], "If-Match": '"1"'},
     )
     assert decided.status_code == 200, decided.text
     inquired = client.post(

@@ -173,7 +173,7 @@ def test_a_withdrawn_case_cannot_be_decided_afterwards(
     decided = client.post(
         f"/v1/cases/{case_id}/decision",
         json={"decision": "approve"},
-        headers=harness.headers["nurse"],
+        headers={**harness.headers["nurse"], "If-Match": '"1"'},
     )
     assert decided.status_code == 409
 

@@ -30,7 +30,7 @@ from medpolicy.service.cli import main
 from medpolicy.service.clock import FixedClock
 from medpolicy.service.config import ServiceSettings
 from medpolicy.service.db.database import Database
-from tests.service.samples import adverse_request, dli_request
+from tests.service.samples import adverse_request, dli_request, if_match
 
 Headers = dict[str, dict[str, str]]
 
@@ -49,7 +49,9 @@ def work(client: TestClient, headers: Headers) -> str:
         "criteria": [criterion],
     }
     answer = client.post(
-        f"/v1/cases/{denied['id']}/decision", json=decision, headers=headers["physician"]
+        f"/v1/cases/{denied['id']}/decision",
+        json=decision,
+        headers={**headers["physician"], **if_match(denied)},
     )
     assert answer.status_code == 200, answer.text
     client.post(

@@ -39,3 +39,8 @@ def unaddressed_request() -> dict[str, Any]:
     request = dli_request()
     request["service"]["code"] = "99213"
     return request
+
+
+def if_match(case: dict[str, Any]) -> dict[str, str]:
+    """The If-Match header naming the revision of ``case`` (an API answer) as last read."""
+    return {"If-Match": f'"{case["revision"]}"'}

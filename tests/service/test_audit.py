@@ -28,12 +28,18 @@ def work_a_case(client: TestClient, headers: dict[str, dict[str, str]]) -> str:
     ).json()["id"]
     client.get(f"/v1/cases/{case_id}", headers=headers["nurse"])
     client.get("/v1/cases", headers=headers["physician"])
-    client.post(f"/v1/cases/{case_id}/information", json={"facts": {}}, headers=headers["provider"])
+    client.post(
+        f"/v1/cases/{case_id}/information",
+        json={"facts": {}},
+        headers={**headers["provider"], "If-Match": '"1"'},
+    )
     client.post(
         f"/v1/cases/{case_id}/extension", json={"reason": "Records."}, headers=headers["nurse"]
     )
     client.post(
-        f"/v1/cases/{case_id}/decision", json={"decision": "approve"}, headers=headers["nurse"]
+        f"/v1/cases/{case_id}/decision",
+        json={"decision": "approve"},
+        headers={**headers["nurse"], "If-Match": '"3"'},
     )
     return case_id
 

@@ -112,7 +112,7 @@ def test_adding_information_decides_again_and_keeps_history(
     response = client.post(
         f"/v1/cases/{case['id']}/information",
         json={"facts": {"dli_indication": "relapsed_refractory_persistent"}},
-        headers=headers["provider"],
+        headers={**headers["provider"], "If-Match": '"1"'},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -133,7 +133,7 @@ def test_information_the_engine_refuses_is_a_422_naming_the_fact(
     response = client.post(
         f"/v1/cases/{case['id']}/information",
         json={"facts": {"no_such_fact": 1}},
-        headers=headers["provider"],
+        headers={**headers["provider"], "If-Match": '"1"'},
     )
     assert response.status_code == 422
     error = response.json()["error"]
@@ -165,7 +165,9 @@ def test_a_physician_denies_naming_criteria_and_a_reason(
         "criteria": [criterion],
     }
     response = client.post(
-        f"/v1/cases/{case['id']}/decision", json=decision, headers=headers["physician"]
+        f"/v1/cases/{case['id']}/decision",
+        json=decision,
+        headers={**headers["physician"], "If-Match": '"1"'},
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -197,7 +199,9 @@ def test_a_denial_without_criteria_or_reason_is_refused(
         **change,
     }
     response = client.post(
-        f"/v1/cases/{case['id']}/decision", json=decision, headers=headers["physician"]
+        f"/v1/cases/{case['id']}/decision",
+        json=decision,
+        headers={**headers["physician"], "If-Match": '"1"'},
     )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == field
@@ -215,7 +219,9 @@ def test_a_nurse_may_approve_but_not_deny(client: TestClient, headers: Headers) 
     partial = {**deny, "decision": "partially_approve"}
     assert client.post(url, json=deny, headers=headers["nurse"]).status_code == 403
     assert client.post(url, json=partial, headers=headers["nurse"]).status_code == 403
-    approved = client.post(url, json={"decision": "approve"}, headers=headers["nurse"])
+    approved = client.post(
+        url, json={"decision": "approve"}, headers={**headers["nurse"], "If-Match": '"1"'}
+    )
     assert approved.status_code == 200
     assert approved.json()["status"] == "approved"
 
@@ -223,7 +229,9 @@ def test_a_nurse_may_approve_but_not_deny(client: TestClient, headers: Headers) 
 def test_a_decided_case_cannot_be_decided_again(client: TestClient, headers: Headers) -> None:
     case = submit(client, headers["provider"], dli_request()).json()
     response = client.post(
-        f"/v1/cases/{case['id']}/decision", json={"decision": "approve"}, headers=headers["nurse"]
+        f"/v1/cases/{case['id']}/decision",
+        json={"decision": "approve"},
+        headers={**headers["nurse"], "If-Match": '"1"'},
     )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "case_closed"
@@ -290,7 +298,9 @@ def test_a_provider_sees_only_its_own_organizations_cases(
     assert [c["id"] for c in listed] == [mine["id"]]
     assert client.get(f"/v1/cases/{theirs['id']}", headers=headers["provider"]).status_code == 404
     response = client.post(
-        f"/v1/cases/{theirs['id']}/information", json={"facts": {}}, headers=headers["provider"]
+        f"/v1/cases/{theirs['id']}/information",
+        json={"facts": {}},
+        headers={**headers["provider"], "If-Match": '"1"'},
     )
     assert response.status_code == 404
 
@@ -331,7 +341,7 @@ def test_metrics_report_standard_and_expedited_apart(
     client.post(
         f"/v1/cases/{extended['id']}/decision",
         json={"decision": "approve"},
-        headers=headers["nurse"],
+        headers={**headers["nurse"], "If-Match": '"2"'},
     )
     client.post(
         f"/v1/cases/{adverse['id']}/decision",
@@ -340,7 +350,7 @@ def test_metrics_report_standard_and_expedited_apart(
             "rationale": "The cells would come from a new donor.",
             "criteria": [adverse["determination"]["criteria"][0]["id"]],
         },
-        headers=headers["physician"],
+        headers={**headers["physician"], "If-Match": '"1"'},
     )
     response = client.get(
         "/v1/metrics?from=2026-03-01&to=2026-04-01T00:00:00Z", headers=headers["admin"]

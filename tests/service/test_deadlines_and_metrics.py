@@ -32,7 +32,9 @@ def submit(client: TestClient, headers: Headers, request: dict[str, Any], priori
 
 
 def post(client: TestClient, headers: dict[str, str], url: str, body: dict[str, Any]) -> Any:
-    response = client.post(url, json=body, headers=headers)
+    """POST to a case's action, naming the case's current revision in If-Match."""
+    revision = client.get(url.rsplit("/", 1)[0], headers=headers).json()["revision"]
+    response = client.post(url, json=body, headers={**headers, "If-Match": f'"{revision}"'})
     assert response.status_code == 200, response.text
     return response.json()
 

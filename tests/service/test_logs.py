@@ -73,13 +73,14 @@ def test_marker_values_never_reach_the_server_log(
             client.post("/v1/cases", json={"request": marked_request(), "priority": MEMBER},
                         headers=provider),
             client.post(f"/v1/cases/{case_id}/information",
-                        json={"diagnoses": [BAD_DIAGNOSIS], "facts": {}}, headers=provider),
+                        json={"diagnoses": [BAD_DIAGNOSIS], "facts": {}},
+                        headers={**provider, "If-Match": '"1"'}),
             client.post(f"/v1/cases/{case_id}/information",
                         json={"facts": {"donor_chimerism_percent": BAD_FACT_VALUE}},
-                        headers=provider),
+                        headers={**provider, "If-Match": '"1"'}),
             client.post(f"/v1/cases/{case_id}/decision",
                         json={"decision": "deny", "rationale": RATIONALE, "criteria": ["x"]},
-                        headers=physician),
+                        headers={**physician, "If-Match": '"1"'}),
             client.get(f"/v1/cases/{case_id}", headers=physician),
             client.get("/v1/cases", headers=provider),
         ]  # fmt: skip
@@ -116,12 +117,13 @@ def deny_a_marked_case(
     criterion = created.json()["determination"]["criteria"][0]["id"]
     denial = {"decision": "deny", "rationale": RATIONALE, "criteria": [criterion]}
     answers += [
-        client.post(f"{url}/decision", json=denial, headers=nurse),
-        client.post(f"{url}/decision", json={**denial, "rationale": "no"}, headers=physician),
-        client.post(f"{url}/decision", json=denial, headers=physician),
+        client.post(f"{url}/decision", json=denial, headers={**nurse, "If-Match": '"1"'}),
+        client.post(f"{url}/decision", json={**denial, "rationale": "no"},
+                    headers={**physician, "If-Match": '"1"'}),
+        client.post(f"{url}/decision", json=denial, headers={**physician, "If-Match": '"1"'}),
         client.get(url, headers=provider),
         client.post(f"{url}/information", json={"facts": {"donor_chimerism_percent": CHIMERISM}},
-                    headers=provider),
+                    headers={**provider, "If-Match": '"1"'}),
         client.get(f"/v1/cases/{MEMBER}", headers=physician),
     ]  # fmt: skip
     return answers

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from medpolicy.domain import CaseStatus, Determination, Outcome
 from medpolicy.service import audit, deadlines, fact_changes
+from medpolicy.service.case_revision import ANY_REVISION, Expected, check_revision, revision_of
 from medpolicy.service.clock import Clock
 from medpolicy.service.db import repositories as repo
 from medpolicy.service.db.database import Database
@@ -241,11 +242,13 @@ class CaseDesk:
         case_id: str,
         diagnoses: list[str],
         facts: dict[str, Any],
+        expected_revision: Expected = ANY_REVISION,
     ) -> CaseRecord:
         """Merge what the provider sent into the request and decide the case again."""
         require(principal, Action.ADD_INFORMATION)
         with self.database.transaction() as session:
             case = self._open_case(session, principal, case_id)
+            check_revision(case, expected_revision)
             current = repo.latest_version(session, case=case)
             request = merge_information(current.request, diagnoses, facts)
             determination = self.evaluate(request)
@@ -292,6 +295,7 @@ class CaseDesk:
         decision: str,
         rationale: str,
         criteria: list[str],
+        expected_revision: Expected = ANY_REVISION,
     ) -> CaseRecord:
         """Record a reviewer's decision; a denial names criteria and a plain reason."""
         require(principal, DECISION_ACTION[decision])
@@ -305,6 +309,7 @@ class CaseDesk:
             )
         with self.database.transaction() as session:
             case = self._open_case(session, principal, case_id)
+            check_revision(case, expected_revision)
             determination = repo.latest_version(session, case=case).determination
             _check_decision(decision, rationale, criteria, determination)
             now = self.clock.now()
@@ -315,6 +320,8 @@ class CaseDesk:
                 "rationale": rationale.strip(),
                 "criteria": criteria,
                 "cited": cited(criteria, determination),
+                "case_revision": revision_of(case),
+                "request_version": case.version,
             }
             session.add(_event(case, "decision", principal, detail, now))
             self._audit(session, principal, "case.decision", [case.id])

@@ -61,6 +61,18 @@ class ConflictError(ServiceError):
     status = 409
 
 
+class PreconditionFailedError(ServiceError):
+    """The caller's If-Match names a revision the case is no longer at."""
+
+    status = 412
+
+
+class PreconditionRequiredError(ServiceError):
+    """A change that must name the revision it was made on came without If-Match."""
+
+    status = 428
+
+
 class InvalidInputError(ServiceError):
     """A field's value is not accepted."""
 

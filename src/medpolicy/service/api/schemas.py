@@ -165,6 +165,9 @@ class CaseSummary(BaseModel):
     overdue: bool
     extended_at: datetime | None
     decided_at: datetime | None
+    revision: int = Field(
+        description="Raised by every change; the ETag, and what If-Match must name"
+    )
 
     @classmethod
     def of(cls, case: Case, now: datetime) -> CaseSummary:
@@ -180,6 +183,7 @@ class CaseSummary(BaseModel):
             overdue=case.status in OPEN_STATUSES and case.due_at < now,
             extended_at=case.extended_at,
             decided_at=case.decided_at,
+            revision=case.revision or 1,
         )
 
 

@@ -104,6 +104,8 @@ class Case(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     service_code: Mapped[str | None] = mapped_column(String(20), index=True, default=None)
+    revision: Mapped[int | None] = mapped_column(Integer, default=1)
+    """Raised by every change of the row (``service/case_revision.py``); the ETag."""
 
 
 class CaseVersion(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from fastapi.responses import Response as RawResponse
@@ -15,14 +15,31 @@ from medpolicy.service.api.schemas import (
     CaseSubmission,
     CaseSummary,
     DecisionIn,
+    ErrorResponse,
     ExtensionIn,
     InformationIn,
     Priority,
     QueuePage,
     Status,
 )
+from medpolicy.service.case_revision import etag, parse_if_match
+from medpolicy.service.cases import CaseRecord
+from medpolicy.service.clock import Clock
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=64,
+        description="The case's ETag as last read; required (428 without, 412 when stale)",
+    ),
+]
+PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    412: {"model": ErrorResponse},
+    428: {"model": ErrorResponse},
+}
 CaseId = Annotated[
     str,
     Path(max_length=64, pattern=NO_NUL_PATTERN, description="The case id from the submission"),
@@ -67,6 +84,7 @@ def submit_case(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = f"/v1/cases/{submission.record.case.id}"
+    response.headers["ETag"] = etag(submission.record.case)
     return CasePublic.of_record(submission.record, clock.now())
 
 
@@ -96,25 +114,43 @@ def list_cases(
 
 
 @router.get("/{case_id}", responses=ERROR_RESPONSES)
-def read_case(case_id: CaseId, caller: Caller, desk: CaseDeskDep, clock: ClockDep) -> CasePublic:
+def read_case(
+    case_id: CaseId, caller: Caller, desk: CaseDeskDep, clock: ClockDep, response: Response
+) -> CasePublic:
     """A case with every version of its request and determination, and its events."""
-    return CasePublic.of_record(desk.read(caller, case_id=case_id), clock.now())
+    return _tagged(desk.read(caller, case_id=case_id), clock, response)
 
 
-@router.post("/{case_id}/information", responses=ERROR_RESPONSES)
-def add_information(
-    case_id: CaseId, body: InformationIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+@router.post("/{case_id}/information", responses=PRECONDITION_RESPONSES)
+def add_information(  # noqa: PLR0917 - route parameters
+    case_id: CaseId,
+    body: InformationIn,
+    caller: Caller,
+    desk: CaseDeskDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CasePublic:
     """Add diagnoses and facts; the case is decided again and the old version kept."""
     record = desk.add_information(
-        caller, case_id=case_id, diagnoses=body.diagnoses, facts=body.facts
+        caller,
+        case_id=case_id,
+        diagnoses=body.diagnoses,
+        facts=body.facts,
+        expected_revision=parse_if_match(if_match),
     )
-    return CasePublic.of_record(record, clock.now())
+    return _tagged(record, clock, response)
 
 
-@router.post("/{case_id}/decision", responses=ERROR_RESPONSES)
-def decide(
-    case_id: CaseId, body: DecisionIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+@router.post("/{case_id}/decision", responses=PRECONDITION_RESPONSES)
+def decide(  # noqa: PLR0917 - route parameters
+    case_id: CaseId,
+    body: DecisionIn,
+    caller: Caller,
+    desk: CaseDeskDep,
+    clock: ClockDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CasePublic:
     """A reviewer's decision; only a physician may deny or partially approve."""
     record = desk.decide(
@@ -123,18 +159,22 @@ def decide(
         decision=body.decision,
         rationale=body.rationale,
         criteria=body.criteria,
+        expected_revision=parse_if_match(if_match),
     )
-    return CasePublic.of_record(record, clock.now())
+    return _tagged(record, clock, response)
 
 
 @router.post("/{case_id}/extension", responses=ERROR_RESPONSES)
-def extend(
-    case_id: CaseId, body: ExtensionIn, caller: Caller, desk: CaseDeskDep, clock: ClockDep
+def extend(  # noqa: PLR0917 - route parameters
+    case_id: CaseId,
+    body: ExtensionIn,
+    caller: Caller,
+    desk: CaseDeskDep,
+    clock: ClockDep,
+    response: Response,
 ) -> CasePublic:
     """Extend the deadline by 14 days, once, with a reason."""
-    return CasePublic.of_record(
-        desk.extend(caller, case_id=case_id, reason=body.reason), clock.now()
-    )
+    return _tagged(desk.extend(caller, case_id=case_id, reason=body.reason), clock, response)
 
 
 @router.post("/{case_id}/assignment", responses=ERROR_RESPONSES)
@@ -164,3 +204,8 @@ def read_letter(
             "Cache-Control": "no-store",
         },
     )
+
+
+def _tagged(record: CaseRecord, clock: Clock, response: Response) -> CasePublic:
+    response.headers["ETag"] = etag(record.case)
+    return CasePublic.of_record(record, clock.now())
