@@ -13,7 +13,7 @@ from medpolicy.service.clock import FixedClock
 from medpolicy.service.db.database import Database
 from medpolicy.service.db.models import AuditEntry
 
-from .samples import adverse_request, dli_request, pending_request
+from .samples import adverse_request, dli_request, if_match, pending_request
 
 Headers = dict[str, dict[str, str]]
 
@@ -30,8 +30,11 @@ def _submit(client: TestClient, headers: Headers, request: dict[str, Any]) -> di
 def _inform(
     client: TestClient, case_id: str, headers: dict[str, str], **facts: Any
 ) -> dict[str, Any]:
+    seen = client.get(f"/v1/cases/{case_id}", headers=headers).json()
     response = client.post(
-        f"/v1/cases/{case_id}/information", json={"facts": facts}, headers=headers
+        f"/v1/cases/{case_id}/information",
+        json={"facts": facts},
+        headers={**headers, **if_match(seen)},
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -66,11 +69,11 @@ def test_a_nurse_can_approve_the_case_the_change_sent_to_review(
     client: TestClient, headers: Headers
 ) -> None:
     case = _submit(client, headers, adverse_request())
-    _inform(client, case["id"], headers["provider"], cell_source="original_donor")
+    informed = _inform(client, case["id"], headers["provider"], cell_source="original_donor")
     approved = client.post(
         f"/v1/cases/{case['id']}/decision",
         json={"decision": "approve", "rationale": "", "criteria": []},
-        headers=headers["nurse"],
+        headers={**headers["nurse"], **if_match(informed)},
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
