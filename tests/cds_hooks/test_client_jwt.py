@@ -23,6 +23,7 @@ def _token(key: Any = RSA_KEY, alg: str = "RS384", **claims: Any) -> str:
     body = {
         "iss": "https://ehr.example",
         "aud": URL,
+        "iat": int(time.time()),
         "exp": int(time.time()) + 300,
         "jti": str(uuid.uuid4()),
     }

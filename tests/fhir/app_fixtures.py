@@ -38,6 +38,7 @@ class Harness:
         claims: dict[str, Any] = {
             "iss": EHR,
             "aud": url,
+            "iat": int(time.time()),
             "exp": int(time.time()) + 300,
             "jti": str(uuid.uuid4()),
         }
@@ -50,6 +51,7 @@ def make_harness(folder: Path) -> Harness:
     app = create_app(database=database, clock=clock)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     app.state.crd_trusted_issuers = TrustedIssuers({EHR: key.public_key()})
+    app.state.public_base_url = app.state.public_base_url or "http://testserver"
     tokens = TokenDesk(database, clock)
     headers = {}
     for role in ("provider", "nurse", "physician"):

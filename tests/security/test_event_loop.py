@@ -60,6 +60,7 @@ def health_while(
     """Seconds ``/health`` took while a call to ``path`` was being decided."""
     started = slowed(harness)
     with served(harness.app) as url:
+        harness.app.state.public_base_url = url
         call = threading.Thread(
             target=lambda: httpx.post(url + path, json=body, headers=headers(url), timeout=30)
         )

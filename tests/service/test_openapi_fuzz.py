@@ -55,6 +55,7 @@ def client_jwt(case: Any) -> dict[str, str]:
     claims = {
         "iss": EHR,
         "aud": PUBLIC_URL + case.formatted_path,
+        "iat": int(time.time()),
         "exp": int(time.time()) + 300,
         "jti": str(uuid.uuid4()),
     }

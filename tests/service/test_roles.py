@@ -116,7 +116,8 @@ def refusal(response: Any) -> tuple[str, str | None]:
 def client_jwt(client: TestClient, url: str) -> dict[str, str]:
     """Trust a test EHR on this app and sign a fresh client JWT for a call to ``url``."""
     client.app.state.crd_trusted_issuers = TrustedIssuers({EHR: EHR_KEY.public_key()})  # type: ignore[attr-defined]
-    claims = {"iss": EHR, "aud": url, "exp": int(time.time()) + 300, "jti": str(uuid.uuid4())}
+    now = int(time.time())
+    claims = {"iss": EHR, "aud": url, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
     return {"Authorization": "Bearer " + jwt.encode(claims, EHR_KEY, algorithm="RS384")}
 
 

@@ -157,7 +157,13 @@ def _serve(args: argparse.Namespace) -> int:
     if tls != bool(args.ssl_keyfile):
         print("medpolicy: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
         return 2
-    app = create_app(settings, tls=tls)
+    from medpolicy.service.config import ConfigurationError
+
+    try:
+        app = create_app(settings, tls=tls)
+    except ConfigurationError as error:
+        print(f"medpolicy: {error}", file=sys.stderr)
+        return 2
     scheme = "https" if tls else "http"
     print(
         f"medpolicy: serving on {scheme}://{settings.host}:{settings.port} with the "

@@ -72,6 +72,20 @@ class ServiceSettings(BaseSettings):
         return f"sqlite:///{self.data_dir / SQLITE_FILE_NAME}"
 
 
+class ConfigurationError(Exception):
+    """Settings the service refuses to start with; the message says which and why."""
+
+
+def check_crd(settings: ServiceSettings, trusted_issuers: str | None) -> None:
+    """CRD with trusted clients needs the public base URL their JWTs name in ``aud``."""
+    if trusted_issuers and not settings.public_base_url:
+        raise ConfigurationError(
+            "MEDPOLICY_CRD_TRUSTED_ISSUERS is set but MEDPOLICY_PUBLIC_BASE_URL is not: CDS "
+            "Hooks JWTs must name the service's public URL in aud, and the Host header of a "
+            "request cannot be trusted to say what that is. Set MEDPOLICY_PUBLIC_BASE_URL."
+        )
+
+
 def normalize_database_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
     for prefix in ("postgresql://", "postgres://"):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
 
+from medpolicy.adapters.cds_hooks.client_jwt import ENVIRONMENT as TRUSTED_ISSUERS_ENVIRONMENT
 from medpolicy.api import default_engine, evaluate
 from medpolicy.engine import Engine
 from medpolicy.service.api import errors
@@ -21,7 +23,7 @@ from medpolicy.service.audit_checkpoint import CheckpointWriter
 from medpolicy.service.audit_key import load_key
 from medpolicy.service.cases import CaseDesk
 from medpolicy.service.clock import Clock, SystemClock
-from medpolicy.service.config import ServiceSettings, normalize_database_url
+from medpolicy.service.config import ServiceSettings, check_crd, normalize_database_url
 from medpolicy.service.db import migrate
 from medpolicy.service.db.database import Database
 from medpolicy.service.letters import TypstLetters
@@ -51,6 +53,7 @@ def create_app(
     carry Strict-Transport-Security.
     """
     settings = settings or ServiceSettings()
+    check_crd(settings, os.environ.get(TRUSTED_ISSUERS_ENVIRONMENT))
     database = database or Database(settings.resolved_database_url())
     if settings.migration_database_url:
         migrate.upgrade_as_owner(

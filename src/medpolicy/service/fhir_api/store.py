@@ -27,11 +27,13 @@ __all__ = [
 def remember_jti(
     database: Database, issuer: str, jti: str, expires_at: datetime, now: datetime
 ) -> bool:
-    """Record a JWT id; False when it was already recorded (a replay). Expired ids are purged."""
+    """Record a JWT id; False when it was already recorded (a replay). Expired ids are purged.
+
+    The id is kept as its SHA-256, so two long ids that share a prefix stay two ids."""
     try:
         with database.transaction() as session:
             repo.purge_expired_jti(session, now=now)
-            repo.add_jti(session, issuer=issuer[:500], jti=jti[:255], expires_at=expires_at)
+            repo.add_jti(session, issuer=issuer[:500], jti=_sha256(jti), expires_at=expires_at)
     except IntegrityError:
         return False
     return True

@@ -93,12 +93,16 @@ def _verify(request: Request) -> VerifiedClient:
 
 def service_url(request: Request) -> str:
     """The URL the client called, as it knows it: the configured public base URL
-    (``MEDPOLICY_PUBLIC_BASE_URL``) followed by the path under this app, else the URL the
-    request arrived on. Behind a proxy the two differ, and the client's ``aud`` names the first.
+    (``MEDPOLICY_PUBLIC_BASE_URL``) followed by the path under this app. Without one every
+    call is refused: the Host header is the caller's to choose, so it cannot vouch for
+    ``aud`` (and the service refuses to start with trusted CDS clients but no public URL).
     """
     base = getattr(request.app.state, "public_base_url", None)
     if not base:
-        return str(request.url.replace(query=""))
+        raise ClientJwtError(
+            "CRD is not configured: MEDPOLICY_PUBLIC_BASE_URL must name the URL clients "
+            "call, so that no call is accepted on the strength of its Host header."
+        )
     root = request.scope.get("root_path", "")
     path = request.url.path.removeprefix(root) if root else request.url.path
     return str(base).rstrip("/") + path
