@@ -404,10 +404,21 @@ class CaseDesk:
         """The id of the case the caller's organization submitted under this key, if any
         (a PAS item's key: the Claim's identifier and the item's sequence)."""
         with self.database.transaction() as session:
-            case = repo.find_by_idempotency_key(
-                session, org=principal.org or "", key=idempotency_key
-            )
-            return None if case is None else case.id
+            if not principal.is_reviewer:
+                case = repo.find_by_idempotency_key(
+                    session, org=principal.org or "", key=idempotency_key
+                )
+                return None if case is None else case.id
+            found = repo.find_all_by_idempotency_key(session, key=idempotency_key)
+            if len(found) > 1:
+                raise ConflictError(
+                    "claim_ambiguous",
+                    "More than one provider organization submitted a Claim with this "
+                    "identifier; open the case from the queue instead.",
+                    field="Claim.identifier",
+                    accepted="a Claim identifier only one organization has used",
+                )
+            return found[0].id if found else None
 
     def assign(self, principal: Principal, *, case_id: str) -> CaseRecord:
         """Put an open case on the caller's own worklist (taking it from whoever had it)."""

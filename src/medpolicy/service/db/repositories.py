@@ -37,6 +37,12 @@ def find_by_idempotency_key(session: Session, *, org: str, key: str) -> Case | N
     return session.scalars(query).one_or_none()
 
 
+def find_all_by_idempotency_key(session: Session, *, key: str, limit: int = 2) -> list[Case]:
+    """Cases any organization submitted under this key (a reviewer's PAS inquiry)."""
+    query = select(Case).where(Case.idempotency_key == key).order_by(Case.id).limit(limit)
+    return list(session.scalars(query))
+
+
 def versions_of(session: Session, *, case_id: str) -> list[CaseVersion]:
     """Every version of the case's request and determination, oldest first."""
     query = select(CaseVersion).where(CaseVersion.case_id == case_id)
@@ -120,6 +126,12 @@ def add_feedback(
 def claim_alias(session: Session, *, org: str, alias_sha256: str) -> PasClaimAlias | None:
     """The PAS Claim Update known by this digest of its key, if recorded."""
     return session.get(PasClaimAlias, (org, alias_sha256))
+
+
+def claim_aliases_any_org(session: Session, *, alias_sha256: str) -> list[PasClaimAlias]:
+    """The PAS Claim Updates of any organization known by this digest (a reviewer's inquiry)."""
+    query = select(PasClaimAlias).where(PasClaimAlias.alias_sha256 == alias_sha256).limit(2)
+    return list(session.scalars(query))
 
 
 def add_claim_alias(session: Session, *, org: str, alias_sha256: str, claim_key: str) -> None:

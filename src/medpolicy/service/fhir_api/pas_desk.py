@@ -110,7 +110,8 @@ class PasDesk:
     def _original_claim(self, principal: Principal, pas: PasRequest) -> str:
         """The key of the Claim whose cases ``pas`` names, following update aliases."""
         key = pas.prior_key or pas.claim_key
-        return original_claim_key(self.cases.database, org=principal.org or "", key=key)
+        org = None if principal.is_reviewer else principal.org or ""
+        return original_claim_key(self.cases.database, org=org, key=key)
 
     def _case_of(self, principal: Principal, claim: str, item: ClaimItem) -> str | None:
         return self.cases.find_submitted(principal, idempotency_key=item_key(claim, item.sequence))

@@ -63,9 +63,15 @@ def remember_claim_alias(database: Database, *, org: str, alias: str, claim_key:
         return
 
 
-def original_claim_key(database: Database, *, org: str, key: str) -> str:
-    """The key of the Claim whose cases ``key`` names: itself unless it is a known update."""
+def original_claim_key(database: Database, *, org: str | None, key: str) -> str:
+    """The key of the Claim whose cases ``key`` names: itself unless it is a known update.
+
+    ``org`` None (a reviewer's inquiry) looks in every organization's updates, and follows
+    the alias only when it is one organization's."""
     with database.transaction() as session:
+        if org is None:
+            rows = repo.claim_aliases_any_org(session, alias_sha256=_sha256(key))
+            return rows[0].claim_key if len(rows) == 1 else key
         row = repo.claim_alias(session, org=org, alias_sha256=_sha256(key))
         return row.claim_key if row is not None else key
 
