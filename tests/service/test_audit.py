@@ -48,7 +48,9 @@ def test_every_read_and_write_of_a_case_is_recorded_with_who_and_when(
     client: TestClient, headers: dict[str, dict[str, str]], database: Database
 ) -> None:
     case_id = work_a_case(client, headers)
-    case_entries = [e for e in entries(database) if e.case_id == case_id]
+    case_entries = [
+        e for e in entries(database) if e.case_id == case_id or case_id in (e.subjects or [])
+    ]
     assert [(e.action, e.actor_role) for e in case_entries] == [
         ("case.create", "provider"),
         ("case.read", "nurse"),
@@ -59,6 +61,28 @@ def test_every_read_and_write_of_a_case_is_recorded_with_who_and_when(
         ("letter.create", "nurse"),
     ]
     assert all(e.actor_token_id and e.at for e in case_entries)
+
+
+def test_a_listing_is_one_entry_naming_the_cases_it_showed(
+    client: TestClient, headers: dict[str, dict[str, str]], database: Database
+) -> None:
+    ids = [
+        client.post(
+            "/v1/cases",
+            json={"request": pending_request(), "priority": "standard"},
+            headers=headers["provider"],
+        ).json()["id"]
+        for _ in range(3)
+    ]
+    before = len(entries(database))
+    listed = client.get("/v1/cases", headers=headers["nurse"]).json()["items"]
+    (entry,) = entries(database)[before:]
+    assert entry.action == "case.list"
+    assert entry.case_id is None
+    assert entry.subjects == [c["id"] for c in listed]
+    assert sorted(entry.subjects) == sorted(ids)
+    with database.transaction() as session:
+        assert audit.verify(session).ok
 
 
 def test_a_refused_request_leaves_no_case_and_no_entry(

@@ -72,6 +72,7 @@ def hash_of(entry: AuditEntry, key: bytes) -> str:
             "action": entry.action,
             "case": entry.case_id,
             "rows": entry.rows,
+            **({"subjects": entry.subjects} if entry.subjects is not None else {}),
         },
         sort_keys=True,
         separators=(",", ":"),
@@ -133,11 +134,13 @@ def record(
     action: str,
     case_ids: Sequence[str | None],
     now: datetime,
+    subjects: Sequence[str] | None = None,
 ) -> None:
     """Append one entry per case id (None for an action on no case) to the chain.
 
     The first entry carries the digests of the tracked rows this transaction has inserted
-    or updated since the last entry.
+    or updated since the last entry, and ``subjects``: the cases an action on many concerns
+    (a queue listing is one entry naming the ids it showed, not one entry per case).
     """
     key = session_key(session)
     session.flush()
@@ -160,8 +163,9 @@ def record(
             case_id=case_id,
             prev_hash=prev_hash,
             rows=dict(sorted(rows.items())) or None,
+            subjects=list(subjects) if subjects is not None else None,
         )
-        rows = {}
+        rows, subjects = {}, None
         entry.hash = hash_of(entry, key)
         session.add(entry)
         prev_hash = entry.hash

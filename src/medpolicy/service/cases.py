@@ -642,7 +642,14 @@ class CaseDesk:
                 offset=offset,
             )
             if cases:
-                self._audit(session, principal, "case.list", [c.id for c in cases])
+                audit.record(
+                    session,
+                    actor=principal,
+                    action="case.list",
+                    case_ids=[None],
+                    now=self.clock.now(),
+                    subjects=[c.id for c in cases],
+                )
             return cases
 
     def _visible_case(

@@ -150,6 +150,8 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     rows: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    subjects: Mapped[list[str] | None] = mapped_column(JSON)
+    """The cases an entry on no single case concerns, e.g. the ids a queue listing showed."""
     """SHA-256 of each tracked row the entry's transaction wrote, by ``table/primary key``."""
 
 
