@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str, str], tuple[set[str] | str, Any]] = {
     ("POST", "/v1/tokens", ""): ({"admin"}, {"role": "nurse"}),
     ("GET", "/v1/tokens", ""): ({"admin"}, None),
     ("DELETE", "/v1/tokens/{token_id}", ""): ({"admin"}, None),
+    ("POST", "/v1/tokens/{token_id}/approval", ""): ({"admin"}, None),
     ("POST", "/fhir/Claim/$submit", ""): (
         {"provider"},
         example("pas/Bundle-ReferralAuthorizationBundleExample.json"),
@@ -116,6 +117,7 @@ def refusal(response: Any) -> tuple[str, str | None]:
 def client_jwt(client: TestClient, url: str) -> dict[str, str]:
     """Trust a test EHR on this app and sign a fresh client JWT for a call to ``url``."""
     client.app.state.crd_trusted_issuers = TrustedIssuers({EHR: EHR_KEY.public_key()})  # type: ignore[attr-defined]
+    client.app.state.public_base_url = "http://testserver"  # type: ignore[attr-defined]
     now = int(time.time())
     claims = {"iss": EHR, "aud": url, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
     return {"Authorization": "Bearer " + jwt.encode(claims, EHR_KEY, algorithm="RS384")}
@@ -169,7 +171,9 @@ def test_a_revoked_or_unknown_token_is_refused(
     client: TestClient, headers: dict[str, dict[str, str]]
 ) -> None:
     assert client.get("/v1/cases", headers={"Authorization": "Bearer mp_nope"}).status_code == 401
-    issued = client.post("/v1/tokens", json={"role": "nurse"}, headers=headers["admin"]).json()
+    issued = client.post(
+        "/v1/tokens", json={"role": "provider", "org": "hope-oncology"}, headers=headers["admin"]
+    ).json()
     nurse = {"Authorization": f"Bearer {issued['token']}"}
     assert client.get("/v1/cases", headers=nurse).status_code == 200
     client.delete(f"/v1/tokens/{issued['id']}", headers=headers["admin"])

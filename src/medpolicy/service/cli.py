@@ -43,11 +43,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     create.add_argument("--org", default=None, help="organization (required for providers)")
     create.add_argument("--name", default=None, help="who or what the token is for")
+    create.add_argument("--expires-days", type=int, default=None, help="days the token works (90)")
     _database_options(create)
     create.set_defaults(run=_token_create)
     listing = token_commands.add_parser("list", help="list tokens (never their secrets)")
     _database_options(listing)
     listing.set_defaults(run=_token_list)
+    approve = token_commands.add_parser(
+        "approve", help="approve a nurse or physician token an admin asked for over the API"
+    )
+    approve.add_argument("token_id")
+    _database_options(approve)
+    approve.set_defaults(run=_token_approve)
     revoke = token_commands.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     _database_options(revoke)
@@ -212,7 +219,11 @@ def _token_create(args: argparse.Namespace) -> int:
     try:
         with _database(args) as database:
             issued = TokenDesk(database, SystemClock()).issue(
-                SYSTEM, role=args.role, org=args.org, name=args.name
+                SYSTEM,
+                role=args.role,
+                org=args.org,
+                name=args.name,
+                expires_in_days=args.expires_days,
             )
     except ServiceError as error:
         print(f"medpolicy: {error.message}", file=sys.stderr)
@@ -235,6 +246,22 @@ def _token_list(args: argparse.Namespace) -> int:
     for row in rows:
         state = f"revoked {row.revoked_at.isoformat()}" if row.revoked_at else "active"
         print(f"{row.id}\t{row.role}\t{row.org or '-'}\t{row.name or '-'}\t{state}")
+    return 0
+
+
+def _token_approve(args: argparse.Namespace) -> int:
+    from medpolicy.service.clock import SystemClock
+    from medpolicy.service.errors import ServiceError
+    from medpolicy.service.principal import SYSTEM
+    from medpolicy.service.tokens import TokenDesk
+
+    try:
+        with _database(args) as database:
+            TokenDesk(database, SystemClock()).approve(SYSTEM, token_id=args.token_id)
+    except ServiceError as error:
+        print(f"medpolicy: {error.message}", file=sys.stderr)
+        return 2
+    print(f"medpolicy: token {args.token_id} approved.", file=sys.stderr)
     return 0
 
 

@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     """Most entries accepted in a FHIR Bundle."""
     body_timeout_seconds: float = 30.0
     """Longest pause allowed while a request body arrives (408 after it)."""
+    token_days: int = 90
+    """How long a new token works unless its creator says otherwise."""
+    auth_failures_per_minute: int = 20
+    """Failed authentications one address may make per minute before it gets 429s."""
     header_timeout_seconds: float = 10.0
     """Longest time a connection may take to send a request's headers (closed after it)."""
 

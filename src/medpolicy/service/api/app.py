@@ -88,7 +88,7 @@ def create_app(
     app.state.case_desk = CaseDesk(
         database, clock, partial(evaluate, engine=engine), letters=TypstLetters()
     )
-    app.state.token_desk = TokenDesk(database, clock)
+    app.state.token_desk = TokenDesk(database, clock, lifetime_days=settings.token_days)
     app.state.public_base_url = settings.public_base_url
     for module in (health, determinations, cases, metrics, policies, tokens):
         app.include_router(module.router)

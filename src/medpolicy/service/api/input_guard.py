@@ -4,7 +4,9 @@
 
 1. refuses a missing or unknown bearer token (401) on the routes that need one, before a
    byte of the body is read, so an anonymous caller cannot make the service buffer
-   anything;
+   anything; an address that fails more than ``auth_failures_per_minute`` times in a
+   minute gets 429 until the minute is over (guessing tokens is pointless anyway, but the
+   attempts cost database lookups);
 2. refuses a declared ``Content-Length`` over the route's cap (413), and otherwise counts
    the bytes as the application reads them and stops reading at the cap (413), so an
    oversized body is never held whole; a client that stalls between chunks longer than the
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +51,7 @@ class InputLimits:
     elements: int = 200_000
     bundle_entries: int = 1000
     body_timeout: float = 30.0
+    auth_failures_per_minute: int = 20
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> InputLimits:
@@ -59,6 +63,7 @@ class InputLimits:
             elements=settings.max_json_elements,
             bundle_entries=settings.max_bundle_entries,
             body_timeout=settings.body_timeout_seconds,
+            auth_failures_per_minute=settings.auth_failures_per_minute,
         )
 
     def cap_for(self, path: str) -> int:
@@ -193,6 +198,7 @@ class InputGuard:
         self.limits = limits
         self.authenticate = authenticate
         self.router = router
+        self.failures = FailureCount(limits.auth_failures_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse early what can be refused early; meter the rest."""
@@ -210,17 +216,22 @@ class InputGuard:
                 await _refuse(scope, send, refusal)
 
     async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if (
-            _needs_token(path)
-            and self._routed(scope)
-            and not await self._known_token(headers.get("authorization", ""))
-        ):
-            await _refuse(scope, send, _unauthorized(headers.get("authorization")))
+        if _needs_token(path) and self._routed(scope):
+            address = (scope.get("client") or ("unknown",))[0]
+            if self.failures.blocked(address):
+                await _refuse(scope, send, _too_many())
+                return
+            if not await self._known_token(headers.get("authorization", "")):
+                self.failures.add(address)
+                await _refuse(scope, send, _unauthorized(headers.get("authorization")))
+                return
+        if scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
             return
         cap = self.limits.cap_for(path)
         declared = headers.get("content-length", "")
@@ -300,8 +311,43 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
+class FailureCount:
+    """Failed authentications per client address in the current minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._minute = 0
+        self._counts: dict[str, int] = {}
+
+    def _roll(self) -> None:
+        minute = int(time.monotonic() // 60)
+        if minute != self._minute:
+            self._minute, self._counts = minute, {}
+
+    def add(self, address: str) -> None:
+        """Count one failure of ``address``."""
+        self._roll()
+        self._counts[address] = self._counts.get(address, 0) + 1
+
+    def blocked(self, address: str) -> bool:
+        """Whether ``address`` has used up its failures for this minute."""
+        self._roll()
+        return self._counts.get(address, 0) >= self.per_minute
+
+
+def _too_many() -> InputRefused:
+    return InputRefused(
+        429,
+        "too_many_failed_logins",
+        "Too many requests from this address had no valid token in the last minute; wait "
+        "for the minute to pass.",
+        field="Authorization",
+        accepted="a current token from `medpolicy token create`",
+    )
+
+
 def _needs_token(path: str) -> bool:
-    return path.startswith(("/v1/", "/fhir/"))
+    return path.startswith(("/v1/", "/fhir/")) and not path.startswith("/v1/policies")
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -332,7 +378,9 @@ def _unauthorized(header: str | None) -> InputRefused:
 async def _refuse(scope: Scope, send: Send, refusal: InputRefused) -> None:
     """Answer without reading the body; the connection is closed after it."""
     if scope["path"].startswith(("/fhir/", "/cds-services")):
-        issue = {401: "login", 413: "too-costly", 408: "timeout"}.get(refusal.status_code)
+        issue = {401: "login", 413: "too-costly", 408: "timeout", 429: "throttled"}.get(
+            refusal.status_code
+        )
         body: dict[str, Any] = {
             "resourceType": "OperationOutcome",
             "issue": [
@@ -356,5 +404,7 @@ async def _refuse(scope: Scope, send: Send, refusal: InputRefused) -> None:
     ]
     if refusal.status_code == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    if refusal.status_code == 429:
+        headers.append((b"retry-after", b"60"))
     await send({"type": "http.response.start", "status": refusal.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

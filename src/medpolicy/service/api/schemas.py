@@ -117,6 +117,9 @@ class TokenIn(Strict):
     role: Literal["provider", "nurse", "physician", "admin"]
     org: str | None = Field(default=None, max_length=200, pattern=NO_NUL_PATTERN)
     name: str | None = Field(default=None, max_length=200, pattern=NO_NUL_PATTERN)
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Days the token works (the service's default)"
+    )
 
 
 class TokenPublic(BaseModel):
@@ -128,6 +131,10 @@ class TokenPublic(BaseModel):
     name: str | None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+    awaiting_approval: bool = Field(
+        default=False, description="A nurse or physician token a second admin must approve"
+    )
 
     @classmethod
     def of(cls, row: ApiToken) -> TokenPublic:
@@ -139,6 +146,8 @@ class TokenPublic(BaseModel):
             name=row.name,
             created_at=row.created_at,
             revoked_at=row.revoked_at,
+            expires_at=row.expires_at,
+            awaiting_approval=row.requested_by is not None and row.approved_at is None,
         )
 
 
@@ -150,6 +159,8 @@ class TokenIssued(BaseModel):
     role: str
     org: str | None
     name: str | None
+    expires_at: datetime | None = None
+    awaiting_approval: bool = False
 
 
 class CaseSummary(BaseModel):

@@ -80,6 +80,12 @@ class ApiToken(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    requested_by: Mapped[str | None] = mapped_column(String(36))
+    """The admin whose request awaits a second admin's approval (nurse and physician tokens
+    made over the API); NULL for tokens that needed none."""
+    approved_by: Mapped[str | None] = mapped_column(String(36))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Case(Base):
