@@ -101,10 +101,12 @@ def _size(count: int) -> str:
     return f"{count / MIB:g} MiB" if count >= MIB else f"{count} bytes"
 
 
-def strict_json(body: bytes, limits: InputLimits) -> Any:
+def strict_json(body: bytes, limits: InputLimits, *, refuse_nul: bool = True) -> Any:
     """Parse JSON refusing what no request needs and what breaks code downstream: duplicate
-    keys, NaN and infinities, integers of more than 30 digits, nesting deeper than
-    ``limits.depth`` and more than ``limits.elements`` values. ``ValueError`` for text that
+    keys, NaN and infinities, integers of more than 30 digits, NUL characters in strings or
+    keys (PostgreSQL cannot store them; unless ``refuse_nul`` is false, for the JSON API
+    whose models name the field at fault), nesting deeper than ``limits.depth`` and more
+    than ``limits.elements`` values. ``ValueError`` for text that
     is not JSON at all, ``InputRefused`` (400) for the rest."""
     try:
         value = json.loads(
@@ -116,7 +118,7 @@ def strict_json(body: bytes, limits: InputLimits) -> Any:
         )
     except RecursionError:
         raise _shape(f"The JSON is nested deeper than {limits.depth} levels.") from None
-    problem = _shape_problem(value, limits)
+    problem = _shape_problem(value, limits, refuse_nul=refuse_nul)
     if problem:
         raise _shape(problem)
     return value
@@ -159,7 +161,7 @@ def _float(text: str) -> float:
     return value
 
 
-def _shape_problem(value: Any, limits: InputLimits) -> str | None:
+def _shape_problem(value: Any, limits: InputLimits, *, refuse_nul: bool) -> str | None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     count = 0
     while stack:
@@ -167,7 +169,13 @@ def _shape_problem(value: Any, limits: InputLimits) -> str | None:
         count += 1
         if count > limits.elements:
             return f"The JSON has more than {limits.elements} values."
+        if isinstance(node, str):
+            if refuse_nul and "\x00" in node:
+                return "A string in the JSON holds a NUL character (\\u0000)."
+            continue
         if isinstance(node, dict):
+            if refuse_nul and any("\x00" in key for key in node):
+                return "A key in the JSON holds a NUL character (\\u0000)."
             children: Any = node.values()
         elif isinstance(node, list):
             children = node
@@ -243,7 +251,9 @@ class InputGuard:
             body = await metered.read_all()
             # not JSON at all (ValueError): the route's own answer says so
             with contextlib.suppress(ValueError, UnicodeDecodeError):
-                await anyio.to_thread.run_sync(strict_json, body, self.limits)
+                await anyio.to_thread.run_sync(
+                    lambda: strict_json(body, self.limits, refuse_nul=False)
+                )
             await self.app(scope, _replay(body), send)
             return
         await self.app(scope, metered, send)
