@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from medpolicy.adapters.cds_hooks.client_jwt import ENVIRONMENT as TRUSTED_ISSUERS_ENVIRONMENT
 from medpolicy.api import default_engine, evaluate
 from medpolicy.engine import Engine
-from medpolicy.service.api import errors
+from medpolicy.service.api import docs, errors
 from medpolicy.service.api.access_log import AccessLog
 from medpolicy.service.api.input_guard import InputGuard, InputLimits
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
@@ -78,7 +78,10 @@ def create_app(
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.database = database
     app.state.clock = clock
     app.state.engine = engine

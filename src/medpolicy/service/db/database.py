@@ -1,7 +1,8 @@
 """Engine and transactions for SQLite and PostgreSQL.
 
-SQLite runs in WAL mode with ``synchronous=FULL`` so that a committed case survives a
-crash of the process or the machine, and every transaction starts with ``BEGIN
+The SQLite file is created readable by its owner only (it holds PHI). SQLite runs in WAL
+mode with ``synchronous=FULL`` so that a committed case survives a crash of the process or
+the machine, and every transaction starts with ``BEGIN
 IMMEDIATE`` so that concurrent writers queue instead of failing halfway. Within one
 process the transactions also queue on a lock: SQLite's own busy handler waits by
 sleeping in growing steps, which under a burst turns a 5 ms commit into seconds. On
@@ -10,6 +11,7 @@ PostgreSQL the default READ COMMITTED isolation is used; the audit chain takes i
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -57,8 +59,8 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.database and parsed.database != ":memory:":
+        _private_file(Path(parsed.database))
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
@@ -68,6 +70,15 @@ def make_engine(url: str) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only: it holds PHI.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
