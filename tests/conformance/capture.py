@@ -162,7 +162,9 @@ def _pas(r: _Recorder) -> None:
         "criteria": ["dli.2"],
     }
     decided = r.client.post(
-        f"/v1/cases/{case_id}/decision", json=denial, headers=r.harness.headers["physician"]
+        f"/v1/cases/{case_id}/decision",
+        json=denial,
+        headers={**r.harness.headers["physician"], "If-Match": '"1"'},
     )
     assert decided.status_code == 200, decided.text
     r.fhir("pas-submit-a3-not-certified", "pas", submit, adverse, check=_is("A3"))

@@ -286,6 +286,7 @@ def test_over_http_canonicals_follow_the_public_base_url(
             {"name": "order", "resource": service_request("38242")},
         ],
     }
+    harness.app.state.public_base_url = None  # the harness sets one for CRD's aud
     default = client.post(route, json=parameters, headers=harness.headers["provider"]).json()
     first = default["parameter"][0]["resource"]["entry"][0]["resource"]
     assert first["url"].startswith("http://127.0.0.1:8210/fhir/Questionnaire/")

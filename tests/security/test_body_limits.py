@@ -213,6 +213,8 @@ def test_fhir_duplicate_keys_are_refused_as_an_operation_outcome(
 
 def test_a_body_under_the_cap_still_works(client: TestClient, provider: dict[str, str]) -> None:
     response = client.post(
-        "/v1/cases", json={"request": dli_request(), "priority": "standard"}, headers=provider
+        "/v1/cases",
+        json={"request": dli_request(), "priority": "standard"},
+        headers={**provider, "Idempotency-Key": "under-the-cap"},
     )
     assert response.status_code == 201, response.text

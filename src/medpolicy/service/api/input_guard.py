@@ -379,9 +379,12 @@ def _unauthorized(header: str | None) -> InputRefused:
     return InputRefused(
         401,
         "token_invalid",
-        "The bearer token is not known, has expired or has been revoked.",
+        "The bearer token is not known to this server, has expired or has been revoked. A "
+        "token works only on the database it was created in: check that `medpolicy token "
+        "create` was given the same --data-dir or --database-url as `medpolicy serve`.",
         field="Authorization",
-        accepted="a current token from `medpolicy token create`",
+        accepted="a current token from `medpolicy token create`, run against this server's "
+        "database",
     )
 
 

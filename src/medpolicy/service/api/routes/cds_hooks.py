@@ -156,10 +156,9 @@ async def call(service_id: ServiceId, request: Request, _jwt: ClientJwt = None) 
     clock: Clock = request.app.state.clock
     try:
         base = canonical_base(request.app.state.public_base_url)
+        registry, today = get_registry(request), clock.now().date()
         answer = await anyio.to_thread.run_sync(
-            lambda: answer_hook(
-                service_id, body, get_registry(request), desk.evaluate, clock.now().date(), base=base
-            )
+            lambda: answer_hook(service_id, body, registry, desk.evaluate, today, base=base)
         )
     except FhirInputError as error:
         return JSONResponse(
