@@ -60,6 +60,8 @@ class ServiceSettings(BaseSettings):
     """Most values (objects, arrays, strings, numbers...) accepted in a JSON body."""
     max_bundle_entries: int = 1000
     """Most entries accepted in a FHIR Bundle."""
+    large_body_concurrency: int = 1
+    """How many requests with a body over 1 MiB are read and worked on at once."""
     body_timeout_seconds: float = 30.0
     """Longest pause allowed while a request body arrives (408 after it)."""
     token_days: int = 90

@@ -11,7 +11,12 @@
    the bytes as the application reads them and stops reading at the cap (413), so an
    oversized body is never held whole; a client that stalls between chunks longer than the
    body timeout gets 408;
-3. on the JSON API, checks the JSON's shape (``strict_json``) before the route parses it.
+3. on the JSON API, checks the JSON's shape (``strict_json``) before the route parses it;
+4. lets at most ``large_bodies`` requests with a body over 1 MiB (or of unknown length) be
+   read and worked on at once; the others wait before their first byte is read. A 20 MiB
+   PAS Bundle takes about 100 MB while it is parsed and validated, so four at once would
+   take the server past 500 MB; one at a time keeps it near 200 MB, and ordinary requests
+   are never held up by it.
 
 FHIR and CDS Hooks routes parse their own bodies with ``strict_json`` (in the thread pool)
 and also check Bundle entries. Caps: JSON API 1 MiB; FHIR, CDS Hooks and document uploads
@@ -39,6 +44,7 @@ from medpolicy.service.config import ServiceSettings
 MIB = 1024 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_INT_DIGITS = 30
+LARGE_BODY = MIB
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class InputLimits:
     bundle_entries: int = 1000
     body_timeout: float = 30.0
     auth_failures_per_minute: int = 20
+    large_bodies: int = 1
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> InputLimits:
@@ -64,6 +71,7 @@ class InputLimits:
             bundle_entries=settings.max_bundle_entries,
             body_timeout=settings.body_timeout_seconds,
             auth_failures_per_minute=settings.auth_failures_per_minute,
+            large_bodies=settings.large_body_concurrency,
         )
 
     def cap_for(self, path: str) -> int:
@@ -207,6 +215,7 @@ class InputGuard:
         self.authenticate = authenticate
         self.router = router
         self.failures = FailureCount(limits.auth_failures_per_minute)
+        self.large = anyio.CapacityLimiter(limits.large_bodies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse early what can be refused early; meter the rest."""
@@ -256,7 +265,11 @@ class InputGuard:
                 )
             await self.app(scope, _replay(body), send)
             return
-        await self.app(scope, metered, send)
+        if declared.isdigit() and int(declared) <= LARGE_BODY:
+            await self.app(scope, metered, send)
+            return
+        async with self.large:
+            await self.app(scope, metered, send)
 
     def _routed(self, scope: Scope) -> bool:
         """Whether a route takes this method and path (else the router's 404/405 answers)."""
