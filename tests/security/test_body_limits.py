@@ -218,3 +218,46 @@ def test_a_body_under_the_cap_still_works(client: TestClient, provider: dict[str
         headers={**provider, "Idempotency-Key": "under-the-cap"},
     )
     assert response.status_code == 201, response.text
+
+
+def test_large_bodies_are_worked_on_one_at_a_time(app: FastAPI, provider: dict[str, str]) -> None:
+    """While one large body is being read, a second waits before its first byte: four
+    20 MiB Bundles at once would otherwise hold four parses in memory together."""
+    first_may_finish = anyio.Event()
+    pulled = {"first": 0, "second": 0}
+    second_pulled_while_first_open: list[int] = []
+
+    def receiver(name: str) -> Any:
+        async def receive() -> dict[str, Any]:
+            pulled[name] += 1
+            if name == "first" and pulled[name] == 2:
+                await first_may_finish.wait()
+            if name == "second" and not first_may_finish.is_set():
+                second_pulled_while_first_open.append(pulled[name])
+            return {"type": "http.request", "body": b"{", "more_body": pulled[name] < 3}
+
+        return receive
+
+    async def send(_message: dict[str, Any]) -> None:
+        return None
+
+    def scope() -> dict[str, Any]:
+        headers = [(k.lower().encode(), v.encode()) for k, v in provider.items()]
+        return {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/fhir/Claim/$submit",
+            "raw_path": b"/fhir/Claim/$submit", "root_path": "", "query_string": b"",
+            "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2),
+        }  # fmt: skip
+
+    async def scenario() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(app, scope(), receiver("first"), send)
+            await anyio.sleep(0.05)
+            group.start_soon(app, scope(), receiver("second"), send)
+            await anyio.sleep(0.15)  # under the fixture's 0.3 s body timeout
+            first_may_finish.set()
+
+    anyio.run(scenario)
+    assert second_pulled_while_first_open == []
+    assert pulled["second"] == 3
