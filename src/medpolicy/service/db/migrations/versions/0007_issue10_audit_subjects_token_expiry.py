@@ -1,8 +1,8 @@
 """An audit entry may name what it concerns beyond one case (a queue listing's ids, a
 token's role and organization); tokens expire and may await a second admin's approval.
 
-Revision ID: 0006_issue10
-Revises: 0005_issue10
+Revision ID: 0007_issue10
+Revises: 0006_issue10
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from medpolicy.service.db.models import UTCDateTime
 
-revision = "0006_issue10"
-down_revision = "0005_issue10"
+revision = "0007_issue10"
+down_revision = "0006_issue10"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 
 Rows from before are left NULL and read as revision 1, so their audited digests still hold.
 
-Revision ID: 0005_issue10
-Revises: 0004_issue10
+Revision ID: 0006_issue10
+Revises: 0005_issue11
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_issue10"
-down_revision = "0004_issue10"
+revision = "0006_issue10"
+down_revision = "0005_issue11"
 branch_labels = None
 depends_on = None
 
