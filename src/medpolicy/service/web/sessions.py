@@ -78,7 +78,7 @@ class SessionDesk:
         """A new session for a reviewer's token; the returned secret goes in the cookie."""
         now = self.clock.now()
         with self.database.transaction() as session:
-            principal = find_principal(session, token.strip())
+            principal = find_principal(session, token.strip(), now)
             if principal is None:
                 raise UnauthorizedError(
                     "token_invalid",
