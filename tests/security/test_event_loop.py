@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from tests.fhir.app_fixtures import Harness, make_harness
-from tests.fhir.pas_payloads import package_parameters, pas_bundle, service_request
+from tests.fhir.pas_payloads import pas_bundle, service_request
 from tests.service.server import free_port
 
 SLOW_SECONDS = 1.5
@@ -78,14 +78,6 @@ def test_health_answers_during_a_slow_pas_submission(tmp_path: Path) -> None:
     harness = make_harness(tmp_path)
     provider = harness.headers["provider"]
     took = health_while(harness, "/fhir/Claim/$submit", pas_bundle(), lambda _url: provider)
-    assert took < SLOW_SECONDS / 3
-
-
-def test_health_answers_during_a_slow_dtr_package(tmp_path: Path) -> None:
-    harness = make_harness(tmp_path)
-    path = "/fhir/Questionnaire/$questionnaire-package"
-    provider = harness.headers["provider"]
-    took = health_while(harness, path, package_parameters(), lambda _url: provider)
     assert took < SLOW_SECONDS / 3
 
 

@@ -106,7 +106,7 @@ def test_a_fact_the_provider_changes_is_highlighted_for_the_reviewer(
     client.post(
         f"/v1/cases/{case_id}/information",
         json={"facts": {"cell_source": "original_donor"}},
-        headers=headers["provider"],
+        headers={**headers["provider"], "If-Match": '"1"'},
     )
     signed_in(client, database, clock, "nurse")
     page = client.get(f"/cases/{case_id}").text
@@ -250,7 +250,7 @@ def test_a_form_drawn_before_a_change_is_refused_with_the_change_shown(
     client.post(
         f"/v1/cases/{case_id}/information",
         json={"facts": {"dli_indication": "relapse_prophylaxis"}},
-        headers=headers["provider"],
+        headers={**headers["provider"], "If-Match": '"1"'},
     )
     answer = client.post(
         f"/cases/{case_id}/extension",
