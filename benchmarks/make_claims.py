@@ -68,15 +68,46 @@ FACT_CHOICES: dict[str, list[object]] = {
 MALFORMED_FACTS = ['{"prior_hsct": "sibling"}', "prior_hsct=allogeneic", '{"donor_type": "x"}']
 
 
-def fact_templates(rng: random.Random, count: int = 80) -> list[str]:
-    """JSON fact objects as transplant centres send them: most complete, some partial."""
+COMMON = ("prior_hsct", "prior_hsct_medically_necessary", "active_gvhd", "graft_failure")
+SECTION_FACTS = {
+    "38242": (*COMMON, "cell_source", "lymphocytes_genetically_modified", "dli_indication",
+              "relapse_confirmed", "high_risk_of_relapse", "donor_chimerism_percent"),
+    "38243": (*COMMON, "prior_car_t", "cell_source", "hscb_indication",
+              "donor_chimerism_percent"),
+}  # fmt: skip
+
+
+def fact_templates(rng: random.Random, code: str, count: int = 60) -> list[str]:
+    """JSON fact objects as a transplant centre sends them for one service: most complete,
+    some partial, about a third describing a request that meets the criteria."""
+    names = SECTION_FACTS[code]
     templates = []
     for index in range(count):
-        names = list(FACT_CHOICES)
         keep = len(names) if index % 3 else rng.randint(2, len(names) - 2)
         chosen = rng.sample(names, keep)
-        templates.append(json.dumps({n: rng.choice(FACT_CHOICES[n]) for n in chosen}))
+        facts = {n: rng.choice(FACT_CHOICES[n]) for n in chosen}
+        if index % 3 == 1:
+            facts.update(_meeting(code, rng))
+        templates.append(json.dumps(facts))
     return templates
+
+
+def _meeting(code: str, rng: random.Random) -> dict[str, object]:
+    if code == "38242":
+        return {
+            "prior_hsct": "allogeneic", "prior_hsct_medically_necessary": True,
+            "cell_source": "original_donor", "lymphocytes_genetically_modified": False,
+            "dli_indication": "relapsed_refractory_persistent",
+        }  # fmt: skip
+    if rng.random() < 0.5:
+        return {"prior_car_t": True, "prior_hsct": "none", "cell_source": "autologous",
+                "hscb_indication": "car_t_cytopenias"}  # fmt: skip
+    return {
+        "prior_hsct": "allogeneic",
+        "prior_hsct_medically_necessary": True,
+        "cell_source": "original_donor",
+        "hscb_indication": "engraftment_promotion",
+    }
 
 
 def _list(values: list[str]) -> str:
@@ -90,7 +121,7 @@ def _pick(values: list[str], salt: int) -> str:
 def claims_sql(n: int, seed: int) -> str:
     rng = random.Random(seed)
     weighted = [code for code, weight in OTHER_CODES.items() for _ in range(weight)]
-    facts = fact_templates(rng)
+    dli, hscb = fact_templates(rng, "38242"), fact_templates(rng, "38243")
     s = seed * 100
     return f"""
     WITH base AS (
@@ -124,7 +155,8 @@ def claims_sql(n: int, seed: int) -> str:
       CASE WHEN code IN ('38242', '38243') THEN
              CASE WHEN hash(i, {s + 12}) % 10 = 0 THEN NULL
                   WHEN hash(i, {s + 13}) % 400 = 0 THEN {_pick(MALFORMED_FACTS, s + 14)}
-                  ELSE {_pick(facts, s + 15)} END
+                  WHEN code = '38242' THEN {_pick(dli, s + 15)}
+                  ELSE {_pick(hscb, s + 15)} END
       END AS facts,
       CAST(CASE WHEN code = '38242' THEN 2000 + hash(i, {s + 16}) % 13000
                 WHEN code = '38243' THEN 5000 + hash(i, {s + 16}) % 35000
