@@ -198,12 +198,15 @@ def _chart(months: Sequence[tuple[str, dict[str, Cell]]]) -> str:
     shown = FINDINGS[1:]
     if not months:
         return "<p>No reviewed lines.</p>"
-    height, bar, gap, left, bottom = 220, 28, 10, 60, 40
+    height, left, bottom = 220, 60, 40
+    gap = 6 if len(months) > 24 else 10
+    bar = max(4, min(28, 1000 // len(months) - gap))
     peak = max(sum(c.get(f, Cell()).lines for f in shown) for _, c in months) or 1
     width = left + len(months) * (bar + gap) + 20
     shapes = [
         f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='{width}' "
-        f"height='{height + bottom + 20}' aria-label='Lines per month by finding'>",
+        f"height='{height + bottom + 20}' viewBox='0 0 {width} {height + bottom + 20}' "
+        "style='max-width:100%;height:auto' aria-label='Lines per month by finding'>",
         f"<text x='4' y='14' class='axis'>{peak:,}</text>",
         f"<line x1='{left - 4}' y1='10' x2='{left - 4}' y2='{height + 10}' stroke='#999'/>",
     ]
