@@ -81,7 +81,7 @@ def batch(count: int, runs: int, tmp: Path) -> None:
     path = tmp / "requests.jsonl"
     path.write_text("\n".join(generate(count)) + "\n", encoding="utf-8")
     base_best, base_median = wall([sys.executable, "-c", BASELINE, str(path)], runs)
-    cli_best, cli_median = wall([*command(), "evaluate", "--quiet", str(path)], runs)
+    cli_best, cli_median = wall([*command(), "evaluate", str(path)], runs)
     print(f"{count:,} JSON Lines ({runs} runs)              best     median")
     print(f"  python json.loads+json.dumps               {base_best:6.2f} s  {base_median:6.2f} s")
     print(f"  medpolicy evaluate                         {cli_best:6.2f} s  {cli_median:6.2f} s")

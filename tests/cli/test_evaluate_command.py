@@ -95,10 +95,16 @@ def test_a_missing_file_is_one_clear_line_not_a_traceback(tmp_path: Path) -> Non
     assert "Traceback" not in done.stderr
 
 
-def test_empty_input_decides_nothing_and_succeeds() -> None:
+def test_empty_input_is_an_error_not_a_silent_success(tmp_path: Path) -> None:
     done = run("evaluate", "-", stdin="\n\n")
-    assert done.returncode == 0
+    assert done.returncode == 2
     assert done.stdout == ""
+    assert "no request in standard input: it is empty or holds only blank lines" in done.stderr
+    empty = tmp_path / "requests.jsonl"
+    empty.write_bytes(b"")
+    from_file = run("evaluate", str(empty))
+    assert from_file.returncode == 2
+    assert f"no request in {empty}" in from_file.stderr
 
 
 def test_policy_show_renders_criteria_with_citations() -> None:

@@ -86,10 +86,63 @@ def _whole_or_lines(
     if isinstance(whole, dict):
         yield number, whole
         return
+    lines = [
+        (offset, _parse(line, offset))
+        for offset, line in enumerate(remainder.splitlines(), start=number + 1)
+        if line.strip()
+    ]
+    if not isinstance(whole, BadLine) or not any(isinstance(p, dict) for _, p in lines):
+        # The input is one JSON document that is not a request, or no line is a JSON object
+        # on its own: one document written over several lines, or several such. Say once
+        # what is wrong with it as a whole, instead of once for every line of it.
+        raise MedpolicyError(_as_a_whole(first_line + remainder, number), code="invalid_json")
     yield number, first
-    for offset, line in enumerate(remainder.splitlines(), start=number + 1):
-        if line.strip():
-            yield offset, _parse(line, offset)
+    yield from lines
+
+
+def _as_a_whole(data: bytes, first_number: int) -> str:
+    """Why input spread over several lines is not one request, in a sentence."""
+    accepted = (
+        "Give one JSON object (one request), or JSON Lines: one request per line, each "
+        "written on a single line (for example `jq -c . FILE > requests.jsonl`)."
+    )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"the input is not UTF-8 text. {accepted}"
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    position = len(text) - len(text.lstrip())
+    while position < len(text):
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except RecursionError:
+            return f"the input is not valid JSON: it is nested too deeply. {accepted}"
+        except ValueError as exc:
+            if values:
+                break
+            where = _line_and_column(text, getattr(exc, "pos", position), first_number)
+            reason = getattr(exc, "msg", str(exc))
+            return f"the input is not valid JSON: {reason} at {where}. {accepted}"
+        values.append(value)
+        position = end + len(text[end:]) - len(text[end:].lstrip())
+    if len(values) > 1 and position >= len(text):
+        return (
+            f"the input holds {len(values)} JSON documents, each over several lines; "
+            f"a request file holds one. {accepted}"
+        )
+    if len(values) == 1 and isinstance(values[0], list):
+        return f"the input is a JSON array, not a request. {accepted}"
+    if len(values) == 1:
+        return f"the input is {type(values[0]).__name__} JSON, not a request object. {accepted}"
+    where = _line_and_column(text, position, first_number)
+    return f"the input is not valid JSON after its first document, at {where}. {accepted}"
+
+
+def _line_and_column(text: str, position: int, first_number: int) -> str:
+    line = text.count("\n", 0, position) + first_number
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return f"line {line}, column {column}"
 
 
 def _parse(raw: bytes, number: int, parse: Callable[[str], Any] = _loads) -> Any:

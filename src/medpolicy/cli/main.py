@@ -11,16 +11,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, NoReturn
 
-from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
-from medpolicy.adapters.json_request import request_id_of
-from medpolicy.adapters.text import render_request_text
 from medpolicy.api import default_engine
-from medpolicy.cli.batch import BadLine, documents, is_interactive, open_input
+from medpolicy.cli.batch import open_input
 from medpolicy.cli.review import register as register_review
-from medpolicy.domain import CoverageRequest
-from medpolicy.errors import MedpolicyError, PolicyError, RequestError, error_body
+from medpolicy.errors import MedpolicyError, PolicyError
 
 __all__ = ["main"]
 
@@ -33,9 +29,11 @@ _ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract", "review"})
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    with_service = not (arguments and arguments[0] in _ENGINE_COMMANDS)
+    with_service = not (arguments and arguments[0] in _ENGINE_COMMANDS | {"--version"})
     parser = _parser(with_service=with_service)
-    args = parser.parse_args(arguments)
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        _unrecognized(_chosen_parser(parser, args), unknown)
     try:
         return int(args.run(args))
     except MedpolicyError as exc:
@@ -61,13 +59,27 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
         prog="medpolicy",
         description="Decide prior-authorization requests against medical coverage policies.",
     )
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="print medpolicy's version and exit"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     evaluate_cmd = commands.add_parser(
         "evaluate", help="decide requests: one JSON object or JSON Lines, from FILE or stdin"
     )
     evaluate_cmd.add_argument("file", nargs="?", default="-", help="request file, or - for stdin")
-    evaluate_cmd.add_argument("--format", choices=("json", "text"), default="json")
+    evaluate_cmd.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json: one JSON object per request (default); text: a checklist for a person",
+    )
+    evaluate_cmd.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary on standard error",
+    )
     evaluate_cmd.set_defaults(run=_evaluate)
 
     extract_cmd = commands.add_parser(
@@ -99,6 +111,46 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, looked up only when asked."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("medpolicy")
+        except PackageNotFoundError:
+            found = "(not installed)"
+        print(f"medpolicy {found}")
+        parser.exit()
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Any:
+    """The (sub)command's own parser that the command line reached, e.g. ``policy show``."""
+    while True:
+        action = next(
+            (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None
+        )
+        name = getattr(args, action.dest, None) if action is not None else None
+        if action is None or name not in action.choices:
+            return parser
+        parser = action.choices[name]
+
+
+def _unrecognized(parser: argparse.ArgumentParser, unknown: list[str]) -> NoReturn:
+    """Refuse options the (sub)command does not have with its usage, and a near match."""
+    import difflib
+
+    options = [o for a in parser._actions for o in a.option_strings]
+    hints = []
+    for given in unknown:
+        close = difflib.get_close_matches(given.split("=", 1)[0], options, n=1, cutoff=0.6)
+        if close:
+            hints.append(f"did you mean {close[0]}?")
+    message = "unrecognized arguments: " + " ".join(unknown)
+    parser.error(message + (f" ({'; '.join(hints)})" if hints else ""))
+
+
 def _register_service_commands(commands: Any) -> None:
     from medpolicy.service.cli import register
 
@@ -106,9 +158,12 @@ def _register_service_commands(commands: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from medpolicy.cli.evaluate import decide_stream
+
     stream = open_input(args.file)
+    name = "standard input" if args.file == "-" else args.file
     try:
-        return _decide_all(stream, as_text=args.format == "text")
+        return decide_stream(stream, name, as_text=args.format == "text", quiet=args.quiet)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -123,56 +178,6 @@ def _extract(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-
-
-def _decide_all(stream: BinaryIO, *, as_text: bool) -> int:
-    engine = default_engine()
-    decoder, encode = RequestDecoder(engine.registry), DeterminationEncoder().encode
-    out: TextIO = sys.stdout
-    batch = 1 if is_interactive(stream) else 512
-    invalid = False
-    buffer: list[str] = []
-    for _, document in documents(stream, json.loads if as_text else decoder.read):
-        if isinstance(document, BadLine):
-            invalid = True
-            buffer.append(_error_line(None, "invalid_json", None, document.message))
-        elif as_text:
-            try:
-                buffer.append(render_request_text(document, engine))
-            except RequestError as exc:
-                invalid = True
-                buffer.append(_refusal_line(Refusal(request_id_of(document), exc)))
-        else:
-            request = (
-                document
-                if isinstance(document, CoverageRequest | Refusal)
-                else decoder.read_object(document)
-            )
-            if isinstance(request, Refusal):
-                invalid = True
-                buffer.append(_refusal_line(request))
-            else:
-                buffer.append(encode(engine.determine(request)).decode())
-        if len(buffer) >= batch:
-            out.write("\n".join(buffer) + "\n")
-            out.flush()
-            buffer.clear()
-    if buffer:
-        out.write("\n".join(buffer) + "\n")
-    out.flush()
-    return EXIT_INVALID if invalid else 0
-
-
-def _refusal_line(refusal: Refusal) -> str:
-    error = refusal.error
-    return _error_line(refusal.request_id, error.code, error.field, error.message, error.accepted)
-
-
-def _error_line(
-    request_id: str | None, code: str, field: str | None, message: str, accepted: str | None = None
-) -> str:
-    error = error_body(code, field, message, accepted)
-    return json.dumps({"request_id": request_id, "error": error}, ensure_ascii=False)
 
 
 def _policy(policy_id: str) -> Any:
