@@ -166,3 +166,12 @@ def test_a_terminal_sees_a_progress_bar_and_a_pipe_does_not(tmp_path: Path) -> N
     assert piped.stderr.startswith("medpolicy: 3,000 requests in")
     _, _, quiet = with_a_terminal_for_stderr([*MEDPOLICY, "evaluate", "-q", str(path)], tmp_path)
     assert quiet == b""
+
+
+def test_policy_diff_gives_an_open_ended_version_its_first_day_not_today() -> None:
+    done = run("policy", "diff", "MCP-210", "2014-11-11", "2025-08-13")
+    assert done.returncode == 0
+    assert "- Version 2025-08-13: dates of service from 2025-08-13." in done.stdout
+    assert "today" not in done.stdout
+    shown = run("policy", "show", "MCP-210")
+    assert "for dates of service from 2025-08-13." in shown.stdout

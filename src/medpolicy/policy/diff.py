@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from medpolicy.errors import UnknownVersionError
 from medpolicy.policy.model import Node, Policy, Section, Version
-from medpolicy.policy.render import logic_text
+from medpolicy.policy.render import dates_of_service, logic_text
 
 __all__ = ["diff_versions"]
 
@@ -45,10 +45,9 @@ def _version(policy: Policy, version_id: str) -> Version:
 
 def _version_changes(old: Version, new: Version) -> list[str]:
     return [
-        f"- Version {old.id}: dates of service {old.effective_from} to "
-        f"{old.effective_to or 'today'}{' (reconstructed)' if old.reconstructed else ''}.",
-        f"- Version {new.id}: dates of service {new.effective_from} to "
-        f"{new.effective_to or 'today'}{' (reconstructed)' if new.reconstructed else ''}.",
+        f"- Version {version.id}: dates of service {dates_of_service(version)}"
+        f"{' (reconstructed)' if version.reconstructed else ''}."
+        for version in (old, new)
     ]
 
 

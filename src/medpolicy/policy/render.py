@@ -111,16 +111,21 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
     }
 
 
+def dates_of_service(version: Version) -> str:
+    """The dates a version decides, e.g. "2014-11-11 to 2025-08-12" or "from 2027-01-01":
+    an open-ended version runs from its first day on, whether that day is past or future."""
+    if version.effective_to is None:
+        return f"from {version.effective_from}"
+    return f"{version.effective_from} to {version.effective_to}"
+
+
 def render_markdown(policy: Policy, version_id: str | None = None) -> str:
     """The criteria of one version (the latest by default) as Markdown with citations."""
     version = policy.version(version_id) if version_id else policy.versions[-1]
     if version is None:
         raise UnknownVersionError(policy.id, version_id, [v.id for v in policy.versions])
     lines = [f"# {policy.id}: {version.title or policy.title}", ""]
-    until = version.effective_to.isoformat() if version.effective_to else "today"
-    lines.append(
-        f"Version **{version.id}**, for dates of service {version.effective_from} to {until}."
-    )
+    lines.append(f"Version **{version.id}**, for dates of service {dates_of_service(version)}.")
     if version.reconstructed:
         lines.append("")
         lines.append("> **Reconstructed version.** " + version.basis)
