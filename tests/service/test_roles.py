@@ -65,6 +65,9 @@ MATRIX: dict[tuple[str, str, str], tuple[set[str] | str, Any]] = {
     ("POST", "/v1/cases/{case_id}/extension", ""): (REVIEWERS, {"reason": "Records pending."}),
     ("POST", "/v1/cases/{case_id}/assignment", ""): (REVIEWERS, None),
     ("GET", "/v1/cases/{case_id}/letters/{letter_id}", ""): (CLINICAL, None),
+    ("POST", "/v1/cases/{case_id}/documents", ""): (CLINICAL, {"text": "No GVHD. No relapse."}),
+    ("GET", "/v1/cases/{case_id}/proposals", ""): (CLINICAL, None),
+    ("POST", "/v1/cases/{case_id}/proposals/{proposal_id}/accept", ""): (REVIEWERS, None),
     ("GET", "/v1/metrics", ""): ({"nurse", "physician", "admin"}, None),
     ("POST", "/v1/tokens", ""): ({"admin"}, {"role": "nurse"}),
     ("GET", "/v1/tokens", ""): ({"admin"}, None),
@@ -102,6 +105,7 @@ def fill(path: str, case_id: str) -> str:
         token_id="no-such-token",
         service_id="order-sign",
         letter_id="no-such-letter",
+        proposal_id="no-such-proposal",
     )
 
 

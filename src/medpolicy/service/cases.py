@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medpolicy.domain import CaseStatus, Determination, Outcome
-from medpolicy.service import audit, deadlines, fact_changes
+from medpolicy.service import audit, deadlines, documents, fact_changes
 from medpolicy.service.case_revision import ANY_REVISION, Expected, check_revision, revision_of
 from medpolicy.service.clock import Clock
 from medpolicy.service.db import repositories as repo
@@ -34,6 +34,9 @@ from medpolicy.service.permissions import Action, require, visible_to
 from medpolicy.service.principal import Principal
 
 Evaluator = Callable[[dict[str, Any]], Determination]
+Reader = Callable[[str, str | None], dict[str, Any]]
+"""Reads a document's text for a service code: the extraction's JSON (facts, evidence,
+spans, assertions)."""
 
 
 class LetterPress(Protocol):
@@ -131,11 +134,13 @@ class CaseDesk:
         clock: Clock,
         evaluate: Evaluator,
         letters: LetterPress | None = None,
+        read: Reader | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.evaluate = evaluate
         self.letters = letters
+        self.read_note = read or _read_with_default_rules
 
     def submit(
         self,
@@ -397,6 +402,103 @@ class CaseDesk:
             case.status = CaseStatus.WITHDRAWN
             session.add(_event(case, "withdrawal", principal, detail, self.clock.now()))
             self._audit(session, principal, "case.withdrawal", [case.id])
+            session.flush()
+            return _load(session, case)
+
+    def add_document(
+        self, principal: Principal, *, case_id: str, content: bytes, media_type: str, name: str
+    ) -> tuple[CaseRecord, dict[str, Any]]:
+        """Read a document sent for a case and store the facts it proposes, with evidence.
+
+        Nothing about the case changes: no new version, status or deadline. The proposals
+        wait for a nurse or physician (``accept_proposal``).
+        """
+        require(principal, Action.ADD_INFORMATION)
+        document = documents.read_document(content, media_type, name)
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            service = _service_code(repo.latest_version(session, case=case).request)
+        extraction = self.read_note(document.text, service)
+        detail = documents.document_detail(document, str(uuid.uuid4()), extraction)
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            session.add(_event(case, documents.DOCUMENT_EVENT, principal, detail, self.clock.now()))
+            self._audit(session, principal, "case.document", [case.id])
+            session.flush()
+            return _load(session, case), detail
+
+    def proposals(self, principal: Principal, *, case_id: str) -> list[dict[str, Any]]:
+        """Every fact proposed from the case's documents, and which were accepted."""
+        require(principal, Action.READ_CASE)
+        with self.database.transaction() as session:
+            case = self._visible_case(session, principal, case_id, for_update=False)
+            self._audit(session, principal, "case.proposals_read", [case.id])
+            return documents.proposal_states(repo.events_of(session, case_id=case.id))
+
+    def accept_proposal(
+        self, principal: Principal, *, case_id: str, proposal_id: str
+    ) -> CaseRecord:
+        """A reviewer accepts one proposed fact: it enters the request with the source
+        "document, accepted by reviewer" and the case is decided again (routed to a
+        reviewer, like any change, if it changed a known fact and would be approved)."""
+        require(principal, Action.ACCEPT_PROPOSAL)
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            states = documents.proposal_states(repo.events_of(session, case_id=case.id))
+            proposal = _proposal(states, proposal_id)
+            current = repo.latest_version(session, case=case)
+            request = merge_information(current.request, [], {proposal["fact"]: proposal["value"]})
+            determination = self.evaluate(request)
+            now = self.clock.now()
+            previous_outcome = case.outcome
+            case.version += 1
+            case.outcome = determination.outcome
+            case.status = case_status(determination)
+            version = _version(
+                case=case,
+                kind="document",
+                principal=principal,
+                request=request,
+                determination=determination,
+                now=now,
+            )
+            from_documents = {p["fact"] for p in states if p["status"] == "accepted"}
+            version.determination = _with_document_sources(
+                version.determination, request, from_documents | {proposal["fact"]}
+            )
+            changes = fact_changes.changed_facts(current.determination, version.determination)
+            routed = bool(changes) and case.status == CaseStatus.APPROVED
+            if routed:
+                case.status = CaseStatus.IN_REVIEW
+            case.decided_at = now if case.status == CaseStatus.APPROVED else None
+            session.add(version)
+            detail = {
+                "proposal_id": proposal["id"],
+                "document_id": proposal["document_id"],
+                "fact": proposal["fact"],
+                "value": proposal["value"],
+                "evidence": proposal["evidence"],
+                "span": proposal["span"],
+                "source": documents.SOURCE,
+                "version": case.version,
+                "previous_outcome": str(previous_outcome),
+                "outcome": str(determination.outcome),
+                "routed_to_review": routed,
+            }
+            session.add(_event(case, documents.ACCEPTED_EVENT, principal, detail, now))
+            self._audit(session, principal, "case.proposal_accepted", [case.id])
+            if changes:
+                change = fact_changes.change_detail(
+                    changes=changes,
+                    version=case.version,
+                    principal=principal,
+                    at=now,
+                    previous_outcome=str(previous_outcome),
+                    outcome=str(determination.outcome),
+                    routed_to_review=routed,
+                )
+                session.add(_event(case, fact_changes.EVENT_KIND, principal, change, now))
+                self._audit(session, principal, "case.facts_changed", [case.id])
             session.flush()
             return _load(session, case)
 
@@ -770,6 +872,68 @@ def _check_decision(
             field="rationale",
             accepted="a sentence of at least 20 characters",
         )
+
+
+def _read_with_default_rules(text: str, service: str | None) -> dict[str, Any]:
+    """The default reader: the extraction rules of the policy deciding ``service``."""
+    from medpolicy.errors import MedpolicyError
+    from medpolicy.extraction import extract
+
+    try:
+        return extract(text, service=service).to_dict()
+    except MedpolicyError as exc:
+        raise ConflictError(
+            "no_extraction_rules",
+            f"Documents for this case's service cannot be read: {exc.message}",
+            field="case_id",
+            accepted="a case for a service whose policy has extraction rules",
+        ) from None
+
+
+def _service_code(request: dict[str, Any]) -> str | None:
+    service = request.get("service")
+    code = service.get("code") if isinstance(service, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _proposal(states: list[dict[str, Any]], proposal_id: str) -> dict[str, Any]:
+    for proposal in states:
+        if proposal["id"] != proposal_id:
+            continue
+        if proposal["status"] == "accepted":
+            raise ConflictError(
+                "proposal_already_accepted",
+                f"Proposal {proposal_id!r} was already accepted on {proposal['accepted_at']}.",
+                field="proposal_id",
+                accepted="a proposal whose status is proposed",
+            )
+        return proposal
+    waiting = [p["id"] for p in states if p["status"] == "proposed"]
+    raise NotFoundError(
+        "proposal_not_found",
+        f"Case has no proposal {proposal_id!r}.",
+        field="proposal_id",
+        accepted=", ".join(waiting) or "none: send a document first (POST .../documents)",
+    )
+
+
+def _with_document_sources(
+    determination: dict[str, Any], request: dict[str, Any], facts: set[str]
+) -> dict[str, Any]:
+    """The determination with "document, accepted by reviewer" as the source of each fact
+    a reviewer accepted from a document and the request still holds."""
+    stated = request.get("facts") or {}
+    known = determination.get("facts") or {}
+    out = dict(determination)
+    out["facts"] = {
+        fact: (
+            {**entry, "source": documents.SOURCE}
+            if fact in facts and isinstance(entry, dict) and entry.get("value") == stated.get(fact)
+            else entry
+        )
+        for fact, entry in known.items()
+    }
+    return out
 
 
 def _fingerprint(request: dict[str, Any], priority: str) -> str:

@@ -20,6 +20,7 @@ class Action(StrEnum):
     SUBMIT_CASE = "submit_case"
     WITHDRAW_CASE = "withdraw_case"
     ADD_INFORMATION = "add_information"
+    ACCEPT_PROPOSAL = "accept_proposal"
     APPROVE = "approve"
     DENY = "deny"
     PARTIALLY_APPROVE = "partially_approve"
@@ -41,6 +42,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SUBMIT_CASE: frozenset({_P}),
     Action.WITHDRAW_CASE: frozenset({_P}),
     Action.ADD_INFORMATION: frozenset({_P, _N, _D}),
+    Action.ACCEPT_PROPOSAL: frozenset({_N, _D}),
     Action.APPROVE: frozenset({_N, _D}),
     Action.DENY: frozenset({_D}),
     Action.PARTIALLY_APPROVE: frozenset({_D}),

@@ -16,6 +16,7 @@ from medpolicy.service.api import docs, errors
 from medpolicy.service.api.access_log import AccessLog
 from medpolicy.service.api.input_guard import InputGuard, InputLimits
 from medpolicy.service.api.routes import cases, determinations, health, metrics, policies, tokens
+from medpolicy.service.api.routes import documents as document_routes
 from medpolicy.service.api.routes.cds_hooks import router as crd_router
 from medpolicy.service.api.routes.fhir import router as fhir_router
 from medpolicy.service.api.security_headers import SecurityHeaders
@@ -93,7 +94,7 @@ def create_app(
     )
     app.state.token_desk = TokenDesk(database, clock, lifetime_days=settings.token_days)
     app.state.public_base_url = settings.public_base_url
-    for module in (health, determinations, cases, metrics, policies, tokens):
+    for module in (health, determinations, cases, document_routes, metrics, policies, tokens):
         app.include_router(module.router)
     app.include_router(fhir_router)
     app.include_router(crd_router)

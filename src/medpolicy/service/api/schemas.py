@@ -202,7 +202,7 @@ class VersionPublic(BaseModel):
     """One version of the request and the engine's determination of it."""
 
     number: int
-    kind: Literal["submitted", "information", "reviewer"]
+    kind: Literal["submitted", "information", "reviewer", "document"]
     created_at: datetime
     request: dict[str, Any]
     determination: DeterminationBody
@@ -233,6 +233,8 @@ class EventPublic(BaseModel):
         "reviewer_fact",
         "info_request",
         "letter",
+        "document",
+        "proposal_accepted",
     ]
     at: datetime
     actor_role: str

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from medpolicy.adapters.fhir_r4 import ItemAnswer, PasRequest, parse_pas_bundle
+from medpolicy.adapters.fhir_r4.attachments import attached_documents
 from medpolicy.adapters.fhir_r4.claim import ClaimItem, item_key
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError
 from medpolicy.domain import CaseStatus
 from medpolicy.policy.registry import Registry
 from medpolicy.service.cases import CaseDesk, CaseRecord
-from medpolicy.service.errors import ConflictError
+from medpolicy.service.errors import ConflictError, InvalidInputError
 from medpolicy.service.fhir_api.store import original_claim_key, remember_claim_alias
 from medpolicy.service.permissions import Action, require
 from medpolicy.service.principal import Principal
@@ -48,6 +49,7 @@ class PasDesk:
         pas = parse_pas_bundle(body, self.registry)
         claim = self._original_claim(principal, pas)
         answers = [self._submit_item(principal, pas, claim, item) for item in pas.items]
+        self._read_attachments(principal, body, answers)
         if pas.prior_key is not None and pas.claim_key != claim:
             org = principal.org or ""
             remember_claim_alias(self.cases.database, org=org, alias=pas.claim_key, claim_key=claim)
@@ -107,6 +109,25 @@ class PasDesk:
             raise FhirInputError(error.message, where, code="conflict", status=409) from None
         return _answer(item, record)
 
+    def _read_attachments(self, principal: Principal, body: Any, answers: list[ItemAnswer]) -> None:
+        """Propose facts from the Bundle's inline documents on each case still open; a case
+        already decided, or a document with no readable text, is left as it is."""
+        documents = attached_documents(body)
+        for answer in answers:
+            if answer.case_id is None or answer.status not in _OPEN:
+                continue
+            for document in documents:
+                try:
+                    self.cases.add_document(
+                        principal,
+                        case_id=answer.case_id,
+                        content=document.content,
+                        media_type=document.media_type,
+                        name=document.name,
+                    )
+                except (ConflictError, InvalidInputError):
+                    continue
+
     def _original_claim(self, principal: Principal, pas: PasRequest) -> str:
         """The key of the Claim whose cases ``pas`` names, following update aliases."""
         key = pas.prior_key or pas.claim_key
@@ -115,6 +136,9 @@ class PasDesk:
 
     def _case_of(self, principal: Principal, claim: str, item: ClaimItem) -> str | None:
         return self.cases.find_submitted(principal, idempotency_key=item_key(claim, item.sequence))
+
+
+_OPEN = (CaseStatus.PENDING_INFORMATION, CaseStatus.IN_REVIEW)
 
 
 def _answer(item: ClaimItem, record: CaseRecord) -> ItemAnswer:
