@@ -246,3 +246,29 @@ def test_evidence_is_always_the_text_at_its_span_and_values_fit_the_dictionary(
         assert value is None or facts[fact].accepts(value)
     for fact, (start, end) in result.spans.items():
         assert text[start:end] == result.evidence[fact]
+
+
+def test_a_hedge_written_after_a_certain_statement_leaves_the_fact_unknown(
+    extractor: Extractor,
+) -> None:
+    text = "Summary: no GVHD.\nAddendum 02/20/2026: gut GVHD is suspected; biopsies pending."
+    result = read(extractor, text)
+    assert result.facts["active_gvhd"] is None
+    assert "uncertain" in aside(result, "active_gvhd")
+
+
+def test_a_line_of_earlier_results_is_history_to_its_end(extractor: Extractor) -> None:
+    text = (
+        "Unfractionated blood: donor 47.5%.\n"
+        "Earlier results: 11/2025 unfractionated donor 70%; 08/2025 unfractionated donor 96%."
+    )
+    assert read(extractor, text).facts["donor_chimerism_percent"] == 47.5
+
+
+def test_an_undated_chimerism_that_disagrees_with_a_dated_one_stays_unknown(
+    extractor: Extractor,
+) -> None:
+    text = "Whole blood chimerism 92% donor.\nWhole blood chimerism on 02/20/2026: 71% donor."
+    result = read(extractor, text)
+    assert result.facts["donor_chimerism_percent"] is None
+    assert aside(result, "donor_chimerism_percent") == {"conflicting"}

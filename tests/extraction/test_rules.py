@@ -76,6 +76,16 @@ BREAKAGES: list[tuple[str, Callable[[Path], None], str, str]] = [
         "prior_hsct.rules[0]",
     ),
     (
+        "rule with a value that is also a mention",
+        lambda d: _edit(
+            d / TARGETS,
+            "    - value: allogeneic\n",
+            "    - value: allogeneic\n      mention: true\n",
+        ),
+        TARGETS,
+        "prior_hsct.rules[0]",
+    ),
+    (
         "service the policy does not decide",
         lambda d: _edit(d / TARGETS, 'services: ["38243"]', 'services: ["38241"]'),
         TARGETS,

@@ -26,6 +26,9 @@ __all__ = ["Assertion", "Extraction", "Extractor", "Note"]
 
 CONFLICT = "conflicting"
 """The kind of an assertion left out because the note disagrees with itself."""
+HEDGED = "uncertain"
+"""The kind of a hedged finding: written after a certain statement of the same fact ("no
+GVHD" ... "addendum: gut GVHD is suspected"), it leaves the fact unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ class Extractor:
             value, aside = _value_of(finding, self.rules.fact_rules[finding.fact].keeps)
             if aside is not None:
                 assertions.append(_assertion(finding, aside, note.text))
-            else:
+            elif not finding.rule.mention:
                 findings.append(_with_value(finding, value))
         return self._settle(note, findings, assertions)
 
@@ -189,7 +192,7 @@ class Extractor:
         ):
             return None
         value = _read_number(rule, match) if rule.number else rule.value
-        if value is None:
+        if value is None and not rule.mention:
             return None
         kinds = {
             self.rules.kinds[m.category]
@@ -200,7 +203,7 @@ class Extractor:
         }
         if section_kind is not None:
             kinds.add(section_kind)
-        date = _date_near(dates, start, end, sentence.start_char, sentence.end_char)
+        date = _date_near(text, dates, start, end, low=sentence.start_char, high=sentence.end_char)
         return _Finding(rule.fact, value, rule, start, end, date, frozenset(kinds))
 
     def _settle(
@@ -213,8 +216,14 @@ class Extractor:
         by_fact: dict[str, list[_Finding]] = {}
         for finding in findings:
             by_fact.setdefault(finding.fact, []).append(finding)
+        hedged: dict[str, int] = {}
+        for aside in assertions:
+            if aside.kind == HEDGED:
+                hedged[aside.fact] = max(aside.start, hedged.get(aside.fact, -1))
         for fact, found in by_fact.items():
             chosen = _choose(found, self.rules.fact_rules[fact].conflict, title_end)
+            if chosen is not None and hedged.get(fact, -1) > chosen.start:
+                chosen = None
             if chosen is None:
                 assertions.extend(_assertion(f, CONFLICT, note.text) for f in found)
                 continue
@@ -313,8 +322,19 @@ def _assertion(finding: _Finding, kind: str, text: str) -> Assertion:
     )
 
 
-def _date_near(dates: list[NoteDate], start: int, end: int, low: int, high: int) -> NoteDate | None:
-    """The date closest to ``start:end`` within its sentence ``low:high``, if any."""
+def _date_near(
+    text: str, dates: list[NoteDate], start: int, end: int, *, low: int, high: int
+) -> NoteDate | None:
+    """The date closest to ``start:end`` in its clause (the sentence ``low:high`` cut at
+    semicolons: "12/2025 donor 97%; 02/2026 donor 100%"), else in its sentence."""
+    clause_low = max(low, text.rfind(";", low, start) + 1)
+    semicolon = text.find(";", end, high)
+    clause_high = semicolon if semicolon >= 0 else high
+    in_clause = _closest(dates, start, end, clause_low, clause_high)
+    return in_clause or _closest(dates, start, end, low, high)
+
+
+def _closest(dates: list[NoteDate], start: int, end: int, low: int, high: int) -> NoteDate | None:
     best: NoteDate | None = None
     best_distance = high - low + 1
     for date in dates:
@@ -333,11 +353,25 @@ def _choose(found: list[_Finding], conflict: str, title_end: int) -> _Finding | 
     values = {repr(f.value) for f in found}
     if len(values) > 1 and conflict == "unknown":
         return None
+    if len(values) > 1 and conflict == "dated":
+        return _latest_dated(found)
     if len(values) == 1:
         return max(found, key=lambda f: (f.rule.specificity, f.start > title_end, -f.start))
     best = found[0]
     for finding in found[1:]:
         if _wins(finding, best, specific_first=conflict == "specific"):
+            best = finding
+    return best
+
+
+def _latest_dated(found: list[_Finding]) -> _Finding | None:
+    """The later dated of disagreeing findings, when every one has a date (on different
+    clocks, the later written); ``None`` when one is undated, since it may be older or newer."""
+    if any(f.date is None for f in found):
+        return None
+    best = found[0]
+    for finding in found[1:]:
+        if _wins(finding, best, specific_first=False):
             best = finding
     return best
 

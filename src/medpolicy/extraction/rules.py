@@ -87,6 +87,7 @@ class _PipelineSpec(_Strict):
 class _TargetSpec(_Strict):
     value: Any = None
     number: Literal["value", "complement"] | None = None
+    mention: bool = False
     patterns: list[StrictStr] = Field(default_factory=list)
     exact_case: list[StrictStr] = Field(default_factory=list)
     negated: Any = None
@@ -100,7 +101,7 @@ class _TargetSpec(_Strict):
 
 class _FactSpec(_Strict):
     keeps: list[StrictStr] = Field(default_factory=list)
-    conflict: Literal["latest", "specific", "unknown"] = "latest"
+    conflict: Literal["latest", "specific", "dated", "unknown"] = "latest"
     only_with: dict[StrictStr, list[Any]] | None = None
     rules: list[_TargetSpec] = Field(min_length=1)
 
@@ -138,6 +139,7 @@ class TargetRule:
     pattern: re.Pattern[str]
     value: Any
     number: str | None
+    mention: bool
     negated: Any
     specificity: int
     services: frozenset[str] | None
@@ -417,8 +419,10 @@ def _only_with(
 def _target_rules(
     fact: FactDef, spec: _TargetSpec, path: str, codes: set[str], file: str
 ) -> list[TargetRule]:
-    if (spec.number is None) == (spec.value is None):
-        raise PolicyError("a rule gives either a `value` or a `number`", file=file, path=path)
+    if sum((spec.number is not None, spec.value is not None, spec.mention)) != 1:
+        raise PolicyError(
+            "a rule gives a `value`, a `number`, or is a `mention`", file=file, path=path
+        )
     if spec.number is not None and fact.type != "number":
         raise PolicyError(
             f"only a number fact reads a number; {fact.id} is {fact.type}", file=file, path=path
@@ -457,6 +461,7 @@ def _target_rules(
                 pattern=pattern,
                 value=spec.value,
                 number=spec.number,
+                mention=spec.mention,
                 negated=spec.negated,
                 specificity=spec.specificity,
                 services=services,
