@@ -110,7 +110,7 @@ def test_a_reviewer_accepts_one_proposal_and_the_case_is_decided_again(
     assert body["determination"]["facts"]["dli_indication"]["source"] == SOURCE
     assert body["versions"][-1]["kind"] == "document"
     assert body["status"] == "approved"
-    event = next(e for e in body["events"] if e["kind"] == "proposal_accepted")
+    event = next(e for e in body["events"] if e["kind"] == "accepted_fact")
     assert event["detail"]["evidence"] == proposal["evidence"]
     assert set(body["request"]["facts"]) == set(case["request"]["facts"]) | {"dli_indication"}
 

@@ -7,7 +7,7 @@ version, status and deadline until a nurse or physician accepts the proposal, on
 a time. Accepting puts the fact into the request with the source "document, accepted by
 reviewer" and the case is decided again.
 
-Both are case events (``document`` with the proposals, ``proposal_accepted``), so the case's
+Both are case events (``document`` with the proposals, ``accepted_fact``), so the case's
 history shows which words each accepted fact came from. The text itself is not stored: the
 evidence and its offsets are, with the document's SHA-256.
 """
@@ -35,7 +35,7 @@ __all__ = [
 
 SOURCE = "document, accepted by reviewer"
 DOCUMENT_EVENT = "document"
-ACCEPTED_EVENT = "proposal_accepted"
+ACCEPTED_EVENT = "accepted_fact"
 MAX_DOCUMENT_BYTES = 5_000_000
 TEXT_TYPES = ("text/plain",)
 PDF_TYPES = ("application/pdf",)

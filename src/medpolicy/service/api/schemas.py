@@ -234,7 +234,7 @@ class EventPublic(BaseModel):
         "info_request",
         "letter",
         "document",
-        "proposal_accepted",
+        "accepted_fact",
     ]
     at: datetime
     actor_role: str
