@@ -97,3 +97,49 @@ def test_a_refusal_names_the_field_the_value_and_what_is_accepted() -> None:
     assert caught.value.field == "facts.donor_chimerism_percent"
     assert "112" in caught.value.message
     assert "from 0 to 100" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("sent", "meant"),
+    [
+        ("steroid_refractory_gvhd", "gvhd_steroid_refractory"),
+        ("medically_necessary_prior_hsct", "prior_hsct_medically_necessary"),
+    ],
+)
+def test_a_caution_code_sent_as_a_fact_is_refused_naming_the_fact(sent: str, meant: str) -> None:
+    """The spec names the caution `steroid_refractory_gvhd` and the fact
+    `gvhd_steroid_refractory`: whoever mixes them up is told which fact they meant, instead
+    of having the value silently ignored or a bare 'unknown fact'."""
+    with pytest.raises(RequestError) as refused:
+        evaluate(
+            {
+                "service": {"code": "38242", "date_of_service": "2026-02-01"},
+                "facts": {sent: True},
+            }
+        )
+    assert refused.value.field == f"facts.{sent}"
+    assert f"the fact is '{meant}'" in str(refused.value)
+
+
+def test_caution_warnings_carry_the_codes_the_spec_names() -> None:
+    """MCP-210.md names the caution codes; they are wire values a payer's system matches on."""
+    result = evaluate(
+        {
+            "service": {"code": "38242", "date_of_service": "2026-04-10"},
+            "diagnoses": ["C92.02", "Z94.84"],
+            "facts": {
+                "prior_hsct": "allogeneic",
+                "prior_hsct_medically_necessary": True,
+                "cell_source": "original_donor",
+                "lymphocytes_genetically_modified": False,
+                "dli_indication": "relapsed_refractory_persistent",
+                "active_gvhd": "chronic",
+                "gvhd_steroid_refractory": True,
+                "graft_failure": True,
+                "donor_chimerism_percent": 30,
+            },
+        }
+    )
+    codes = {w["code"] for w in result.to_dict()["warnings"]}
+    assert {"active_gvhd", "steroid_refractory_gvhd", "graft_failure", "host_chimerism"} <= codes
+    assert result.to_dict()["next_step"] == "physician_review"

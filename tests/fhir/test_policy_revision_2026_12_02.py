@@ -151,7 +151,7 @@ EXAMPLES = [
         "in_review",
         "A4",
         crd=CRD_REVIEW,
-        warnings=("caution_active_gvhd",),
+        warnings=("active_gvhd",),
     ),
     Example(
         "7-steroid-refractory-without-active-gvhd-is-approved",

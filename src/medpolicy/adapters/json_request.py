@@ -252,10 +252,24 @@ class _FactChecker:
                 f"facts.{name}",
                 value,
                 self.accepted_ids,
-                "is not a fact of this policy",
+                _not_a_fact(name, self.dictionary),
                 "unknown_fact",
             )
         return None if value is None else _fact_value(fact, value)
+
+
+def _not_a_fact(name: str, dictionary: Mapping[str, FactDef]) -> str:
+    """Why ``name`` is refused, naming the fact meant when ``name`` has the same words as one
+    in another order (the caution ``steroid_refractory_gvhd`` sent for the fact
+    ``gvhd_steroid_refractory``), so a warning code is never taken for a fact unseen."""
+    words = sorted(name.split("_"))
+    for fact_id in dictionary:
+        if sorted(fact_id.split("_")) == words:
+            return (
+                f"is not a fact of this policy (it reads like a warning code); "
+                f"the fact is {fact_id!r}"
+            )
+    return "is not a fact of this policy"
 
 
 _checkers: Memo[tuple[Registry, str], _FactChecker] = Memo(

@@ -265,8 +265,6 @@ class _Compiler:
         exclusions = tuple(
             self.top(node, f"{where}.exclusions[{i}]") for i, node in enumerate(spec.exclusions)
         )
-        for i, c in enumerate(spec.cautions):
-            self.check_warning_code(c.code, f"{where}.cautions[{i}].code")
         cautions = tuple(
             Caution(
                 code=c.code,
@@ -277,18 +275,6 @@ class _Compiler:
             for i, c in enumerate(spec.cautions)
         )
         return Section(name, spec.title, spec.citation, criteria, exclusions, cautions)
-
-    def check_warning_code(self, code: str, path: str) -> None:
-        """A warning code must not read as a fact id: neither the same name nor the same
-        words in another order (`steroid_refractory_gvhd` beside `gvhd_steroid_refractory`)."""
-        words = sorted(code.split("_"))
-        for fact_id in self.facts:
-            if sorted(fact_id.split("_")) == words:
-                raise self.fail(
-                    f"warning code {code!r} reads like the fact {fact_id!r}; "
-                    "give it a name that cannot be taken for a fact (e.g. prefix `caution_`)",
-                    path,
-                )
 
     def top(self, spec: schema.NodeSpec, path: str) -> Node:
         for key in ("id", "text", "citation"):
