@@ -24,6 +24,10 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 70
 
 
+_POLICIES_HELP = (
+    "folder of policy folders to read, e.g. a working copy under review "
+    "(MEDPOLICY_POLICIES; default: the installed policies)"
+)
 _ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract", "review"})
 
 
@@ -95,11 +99,13 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
     show.add_argument("policy_id")
     show.add_argument("--version", default=None)
     show.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    show.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP)
     show.set_defaults(run=_policy_show)
     diff = policy_sub.add_parser("diff", help="what changed between two versions")
     diff.add_argument("policy_id")
     diff.add_argument("old")
     diff.add_argument("new")
+    diff.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP)
     diff.set_defaults(run=_policy_diff)
     check = policy_sub.add_parser("check", help="validate policy files and run golden cases")
     check.add_argument("directory", nargs="?", default=None)
@@ -180,8 +186,13 @@ def _extract(args: argparse.Namespace) -> int:
             stream.close()
 
 
-def _policy(policy_id: str) -> Any:
-    registry = default_engine().registry
+def _policy(policy_id: str, folder: str | None = None) -> Any:
+    if folder:
+        from medpolicy.policy.registry import Registry
+
+        registry = Registry.from_directory(folder)
+    else:
+        registry = default_engine().registry
     policy = registry.policy(policy_id)
     if policy is None:
         known = ", ".join(p.id for p in registry.policies)
@@ -192,7 +203,7 @@ def _policy(policy_id: str) -> Any:
 def _policy_show(args: argparse.Namespace) -> int:
     from medpolicy.policy.render import policy_to_dict, render_markdown
 
-    policy = _policy(args.policy_id)
+    policy = _policy(args.policy_id, args.policies)
     if args.format == "json":
         print(json.dumps(policy_to_dict(policy), indent=2, ensure_ascii=False))
         return 0
@@ -203,7 +214,7 @@ def _policy_show(args: argparse.Namespace) -> int:
 def _policy_diff(args: argparse.Namespace) -> int:
     from medpolicy.policy.diff import diff_versions
 
-    sys.stdout.write(diff_versions(_policy(args.policy_id), args.old, args.new))
+    sys.stdout.write(diff_versions(_policy(args.policy_id, args.policies), args.old, args.new))
     return 0
 
 
