@@ -160,6 +160,25 @@ def test_the_case_page_shows_the_request_the_checklist_and_the_policy_passage(
     assert "MCP-210, Coverage Policy, Donor Lymphocyte Infusion, criterion 1" in policy
 
 
+def test_only_a_failure_looks_like_one_on_the_checklist(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    headers: dict[str, dict[str, str]],
+) -> None:
+    """An unchosen alternative of a met "one of" and an exclusion that does not apply are
+    drawn neutral with words saying so; the failed criterion alone reads "Not met"."""
+    case_id = submit(client, headers, adverse_request(), "standard")
+    reviewer(client, database, clock, "physician")
+    page = client.get(f"/cases/{case_id}").text
+    assert 'status-not_met">Not met</span>\n  <strong>dli.2</strong>' in page
+    assert 'status-met">Met</span>\n  <strong>dli.3</strong>' in page
+    assert 'status-not_needed">Not needed</span>\n  <strong>dli.3.b</strong>' in page
+    assert 'status-does_not_apply">Does not apply</span>\n  <strong>dli.e1</strong>' in page
+    assert 'status-does_not_apply">Does not apply</span>\n  <strong>dli.e2</strong>' in page
+    assert page.count('status-not_met">Not met</span>') == 1
+
+
 def test_a_reconstructed_policy_version_is_marked(
     client: TestClient,
     database: Database,

@@ -55,7 +55,9 @@ def case_context(
         "summary": summary(request, determination, href),
         "diagnoses": views.diagnoses(request),
         "criteria": views.criteria_tree(determination.get("criteria") or [], href),
-        "exclusions": views.criteria_tree(determination.get("exclusions") or [], href),
+        "exclusions": views.criteria_tree(
+            determination.get("exclusions") or [], href, exclusion=True
+        ),
         "cautions": list(determination.get("warnings") or []),
         "missing": missing(determination, dictionary),
         "facts": views.fact_rows(record, dictionary, names),

@@ -33,6 +33,8 @@ CRITERION_LABEL = {
     "not_met": "Not met",
     "unknown": "Unknown",
     "not_applicable": "Not applicable",
+    "does_not_apply": "Does not apply",
+    "not_needed": "Not needed",
 }
 OUTCOME_LABEL = {
     "meets_criteria": "Meets criteria",
@@ -111,20 +113,44 @@ def diagnoses(request: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def criteria_tree(nodes: list[dict[str, Any]], policy_href: str | None) -> list[dict[str, Any]]:
-    """The checklist as nested items with a status word and a link to the cited passage."""
-    return [
-        {
-            "id": node.get("id"),
-            "text": node.get("text"),
-            "citation": node.get("citation"),
-            "status": node.get("status"),
-            "status_label": CRITERION_LABEL.get(str(node.get("status")), str(node.get("status"))),
-            "href": f"{policy_href}#{node.get('id')}" if policy_href else None,
-            "children": criteria_tree(node.get("children") or [], policy_href),
-        }
-        for node in nodes
-    ]
+def criteria_tree(
+    nodes: list[dict[str, Any]],
+    policy_href: str | None,
+    *,
+    exclusion: bool = False,
+    parent_met: bool = False,
+) -> list[dict[str, Any]]:
+    """The checklist as nested items with a status word and a link to the cited passage.
+
+    Only a failure looks like one: an exclusion that is not met "does not apply", and an
+    option left unmet under a criterion that is met (an alternative of a "one of" that was
+    not chosen; an "all of" is met only when every child is) is "not needed", both drawn
+    in the neutral colour. The same words as the signable text checklist."""
+    items = []
+    for node in nodes:
+        status = str(node.get("status"))
+        shown = status
+        if exclusion and status == "not_met":
+            shown = "does_not_apply"
+        elif parent_met and status in {"not_met", "unknown"}:
+            shown = "not_needed"
+        items.append(
+            {
+                "id": node.get("id"),
+                "text": node.get("text"),
+                "citation": node.get("citation"),
+                "status": shown,
+                "status_label": CRITERION_LABEL.get(shown, shown),
+                "href": f"{policy_href}#{node.get('id')}" if policy_href else None,
+                "children": criteria_tree(
+                    node.get("children") or [],
+                    policy_href,
+                    exclusion=exclusion,
+                    parent_met=status == "met",
+                ),
+            }
+        )
+    return items
 
 
 def policy_href(determination: Mapping[str, Any]) -> str | None:
