@@ -18,8 +18,9 @@ from typing import Any
 import msgspec
 
 from medpolicy.adapters import json_codec
-from medpolicy.api import evaluate
+from medpolicy.adapters.json_request import parse_request
 from medpolicy.domain.status import NEXT_STEP, Outcome
+from medpolicy.engine import Engine
 from medpolicy.policy.registry import Registry
 
 __all__ = ["documents", "render_determination", "render_request"]
@@ -122,7 +123,11 @@ def documents(folder: Path, examples_dir: Path, registry: Registry) -> dict[Path
     """Both documents, by the path each belongs at in ``folder``."""
     example = json.loads((examples_dir / "dli-relapsed-aml.json").read_text("utf-8"))
     batch = (examples_dir / "requests.jsonl").read_text("utf-8").splitlines()
-    shown = [evaluate(example).to_dict(), evaluate(json.loads(batch[1])).to_dict()]
+    engine = Engine(registry)
+    shown = [
+        engine.determine(parse_request(request, registry)).to_dict()
+        for request in (example, json.loads(batch[1]))
+    ]
     return {
         folder / "request.md": render_request(registry, example),
         folder / "determination.md": render_determination(shown),
