@@ -4,13 +4,17 @@ A case file under ``policies/<policy>/cases/`` holds ``defaults`` (a request tha
 case starts from) and ``cases``; each case deep-merges its ``request`` over the defaults,
 may ``unset`` dotted paths of it, and states what the determination must show. Authors run
 them with ``medpolicy policy check``; the test suite runs every one.
+
+A version, or a section of one, that no case reaches is behaviour nobody pinned down:
+``unexercised`` names each, so that ``policy check`` can warn about it.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +24,11 @@ from medpolicy.api import evaluate
 from medpolicy.domain import CriterionResult, Determination
 from medpolicy.engine import Engine
 from medpolicy.errors import PolicyError, RequestError
+from medpolicy.policy.model import Policy, Version
+from medpolicy.policy.render import dates_of_service
+from medpolicy.terminology.service_codes import normalize_service_code
 
-__all__ = ["GoldenCase", "check_case", "load_cases"]
+__all__ = ["Gap", "GoldenCase", "check_case", "load_cases", "unexercised"]
 
 _EXPECT_KEYS = frozenset(
     {
@@ -48,6 +55,65 @@ class GoldenCase:
     file: str
     request: Any
     expect: dict[str, Any]
+
+    def service(self) -> tuple[str, date] | None:
+        """The service code (normalized) and date of service the case asks about; None for
+        a case that expects the request to be refused, or whose request has no usable date:
+        such a case pins down input checking, not a version's criteria."""
+        if "error" in self.expect or not isinstance(self.request, dict):
+            return None
+        service = self.request.get("service")
+        if not isinstance(service, dict):
+            return None
+        code, day = service.get("code"), service.get("date_of_service")
+        try:
+            when = day if isinstance(day, date) else date.fromisoformat(str(day))
+        except ValueError:
+            return None
+        return normalize_service_code(code) if isinstance(code, str) else "", when
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A version of a policy, or one section of it, that no golden case exercises."""
+
+    policy: str
+    version: Version
+    section: str | None = None
+    codes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.policy} version {self.version.id} ({dates_of_service(self.version)})"
+        if self.section is None:
+            return f"{where}: no golden case has a date of service in this period"
+        decided = f" ({', '.join(self.codes)})" if self.codes else ""
+        return (
+            f"{where}, section {self.section}{decided}: no golden case asks for its "
+            "service on a date in this period"
+        )
+
+
+def unexercised(policy: Policy, cases: Iterable[GoldenCase]) -> list[Gap]:
+    """Every version of ``policy`` whose period holds no case's date of service, and every
+    section of a version that no case reaches (its service code on a date in the period).
+
+    Cases that expect the request to be refused do not count: they never reach criteria.
+    """
+    asked = [found for case in cases if (found := case.service()) is not None]
+    gaps: list[Gap] = []
+    for version in policy.versions:
+        days = [(code, day) for code, day in asked if version.covers(day)]
+        if not days:
+            gaps.append(Gap(policy.id, version))
+            continue
+        reached = {service.section for code, _ in days if (service := policy.service(code))}
+        for section in version.sections:
+            if section not in reached:
+                codes = tuple(
+                    f"{s.system} {s.code}" for s in policy.services if s.section == section
+                )
+                gaps.append(Gap(policy.id, version, section, codes))
+    return gaps
 
 
 def load_cases(policy_dir: Path) -> Iterator[GoldenCase]:

@@ -107,8 +107,30 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
     diff.add_argument("new")
     diff.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP)
     diff.set_defaults(run=_policy_diff)
-    check = policy_sub.add_parser("check", help="validate policy files and run golden cases")
-    check.add_argument("directory", nargs="?", default=None)
+    check = policy_sub.add_parser(
+        "check",
+        help="validate policy files and run golden cases",
+        description=(
+            "Load every policy strictly, run its golden cases (policies/<id>/cases/*.yaml), "
+            "and warn about each version, or section of a version, that no golden case "
+            "exercises (none has a date of service in the version's period, or none asks "
+            "for the section's service then). Exit status: 0 all passed, 1 a case failed "
+            "(or, with --strict, a warning), 2 invalid policy files."
+        ),
+    )
+    check.add_argument(
+        "directory",
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="the same as --policies DIR (kept for existing scripts)",
+    )
+    check.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP + "; or one policy folder")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) when a version or section has no golden case, e.g. in CI",
+    )
     check.set_defaults(run=_policy_check)
 
     register_review(commands)
@@ -220,10 +242,16 @@ def _policy_diff(args: argparse.Namespace) -> int:
 
 def _policy_check(args: argparse.Namespace) -> int:
     from medpolicy.engine import Engine
-    from medpolicy.golden import check_case, load_cases
+    from medpolicy.golden import check_case, load_cases, unexercised
     from medpolicy.policy.registry import Registry, default_policies_dir
 
-    directory = Path(args.directory) if args.directory else default_policies_dir()
+    if args.directory and args.policies and Path(args.directory) != Path(args.policies):
+        raise MedpolicyError(
+            f"two policy folders given, {args.directory!r} and --policies {args.policies!r}; "
+            "give one"
+        )
+    chosen = args.policies or args.directory
+    directory = Path(chosen) if chosen else default_policies_dir()
     if (directory / "policy.yaml").is_file():
         directory = directory.parent
     try:
@@ -232,9 +260,10 @@ def _policy_check(args: argparse.Namespace) -> int:
         print(f"medpolicy: invalid policy: {exc.message}", file=sys.stderr)
         return EXIT_INVALID
     engine = Engine(registry)
-    passed = failed = 0
+    passed = failed = warned = 0
     for policy in registry.policies:
-        for case in load_cases(policy.directory):
+        cases = list(load_cases(policy.directory))
+        for case in cases:
             problems = check_case(case, engine)
             if problems:
                 failed += 1
@@ -243,9 +272,13 @@ def _policy_check(args: argparse.Namespace) -> int:
                     print(f"     {problem}")
             else:
                 passed += 1
+        for gap in unexercised(policy, cases):
+            warned += 1
+            print(f"WARNING {gap}")
     versions = sum(len(p.versions) for p in registry.policies)
+    warnings = f", {warned} warning{'s' if warned != 1 else ''}" if warned else ""
     print(
         f"{len(registry.policies)} policies ({versions} versions) valid; "
-        f"golden cases: {passed} passed, {failed} failed"
+        f"golden cases: {passed} passed, {failed} failed{warnings}"
     )
-    return 1 if failed else 0
+    return 1 if failed or (args.strict and warned) else 0
