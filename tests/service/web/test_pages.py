@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from medpolicy.engine import Engine
+from medpolicy.policy.registry import Registry
+from medpolicy.service.api.app import create_app
 from medpolicy.service.clock import FixedClock
 from medpolicy.service.db.database import Database
 from medpolicy.service.db.models import AuditEntry
 from medpolicy.service.principal import SYSTEM
 from medpolicy.service.tokens import TokenDesk
+from tests.policy_copies import with_future_version
 
 from ..samples import adverse_request, dli_request, pending_request
 from .helpers import sign_in
@@ -217,3 +222,32 @@ def test_an_unknown_case_is_a_404_page_naming_it(
     answer = client.get("/cases/no-such-case")
     assert answer.status_code == 404
     assert "No case &#39;no-such-case&#39; is visible" in answer.text
+
+
+def _dates_line(html: str) -> str:
+    found = re.search(r"for dates of service ([^.<]+)\.", html)
+    assert found, "the policy page states no dates of service"
+    return found.group(1)
+
+
+def test_the_policy_page_gives_each_version_its_dates_and_an_open_end_from_its_first_day(
+    client: TestClient, database: Database, clock: FixedClock
+) -> None:
+    reviewer(client, database, clock, "nurse")
+    assert _dates_line(client.get("/policies/MCP-210").text) == "from 2025-08-13"
+    old = client.get("/policies/MCP-210?version=2014-11-11").text
+    assert _dates_line(old) == "2014-11-11 to 2025-08-12"
+    assert "today" not in _dates_line(old)
+
+
+def test_a_future_version_on_the_policy_page_reads_from_its_first_day(
+    tmp_path: Path, database: Database, clock: FixedClock
+) -> None:
+    engine = Engine(Registry.from_directory(with_future_version(tmp_path)))
+    with TestClient(create_app(database=database, clock=clock, engine=engine)) as client:
+        reviewer(client, database, clock, "physician")
+        future = client.get("/policies/MCP-210").text
+        assert "version <strong>2027-01-01</strong>" in future.lower()
+        assert _dates_line(future) == "from 2027-01-01"
+        ended = client.get("/policies/MCP-210?version=2025-08-13").text
+        assert _dates_line(ended) == "2025-08-13 to 2026-12-31"
