@@ -1,0 +1,311 @@
+"""MCP-210 in GoRules ZEN beside medpolicy: do they agree, and how fast is each per core?
+
+Issue 15 sets a target against "the best rule engine a payer would pick instead": GoRules
+ZEN (a Rust engine with Python bindings, decisions written as JDM graphs of decision
+tables and expressions). ``benchmarks/zen/mcp-210.json`` encodes MCP-210 version
+2025-08-13 by hand as such a graph: facts derived from ICD-10-CM codes, the donor
+lymphocyte infusion (38242) and stem cell boost (38243) criteria and exclusions in Kleene's
+three-valued logic (1 met, 0.5 unknown, 0 not met; "all of" is ``min``, "any of" is
+``max``, "applies when" an implication), the clinical cautions, and the outcome table of
+MCP-210.md as a first-hit decision table. It answers only the outcome and the next step:
+no checklist, citations, reasons or list of the facts to ask.
+
+What it prints:
+
+1. Agreement on the generated requests of ``engine_throughput.py`` (same seed, same mix)
+   whose date of service falls in version 2025-08-13: outcome and next step from ZEN
+   against medpolicy's engine, the reference, with every kind of disagreement counted and
+   one example each. A Kleene encoding says ``insufficient_information`` whenever an
+   unknown fact leaves a criterion unknown; medpolicy then checks every way of filling in
+   the unknowns (``engine/program.py``) and decides when they all lead to one outcome.
+2. Requests per second of one core (CPU seconds by ``time.process_time``, which counts
+   every thread of the process, so a batch call that fans out is still charged in full),
+   best of three warm passes, for ZEN's ways of evaluating many requests from Python
+   (``ZenDecision.evaluate`` per request, ``ZenEngine.evaluate`` through a loader,
+   ``ZenEngine.evaluate_batch``, ``async_evaluate`` gathered) on parsed dicts and on JSON
+   lines (a str line in, ``msgspec`` JSON out), beside medpolicy's ``Engine.determine`` on
+   parsed requests, ``medpolicy.evaluate`` on dicts, line in -> line out as ``medpolicy
+   evaluate`` does it, and ``json.loads`` + ``json.dumps`` of the same lines.
+
+ZEN is an optional extra (CI does not need it): ``pip install -e '.[bench]'``. Run pinned
+to one core, on a quiet machine when the figures matter::
+
+    taskset -c 0 python benchmarks/zen_comparison.py [N]
+
+N is the number of 2025-08-13 requests (default 50,000; generated from 2N lines of the
+throughput mix, about half of which fall in the earlier version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from medpolicy import evaluate
+from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
+from medpolicy.api import default_engine
+from medpolicy.domain import CoverageRequest
+from medpolicy.engine import Engine
+from medpolicy.golden import load_cases
+
+sys.path.insert(0, str(Path(__file__).parent))
+from engine_throughput import generate
+
+GRAPH = Path(__file__).parent / "zen" / "mcp-210.json"
+KEY = "mcp-210.json"
+IN_FORCE = "2025-08-13"
+BASELINE = "json.loads+json.dumps baseline"
+INSTALL = (
+    "GoRules ZEN is not installed; this comparison needs its Python binding:\n"
+    "    pip install -e '.[bench]'      (or: pip install zen-engine)\n"
+    "then run: taskset -c 0 python benchmarks/zen_comparison.py"
+)
+
+
+def requests_in_force(count: int) -> list[str]:
+    """``count`` lines of the throughput mix whose date of service is in version 2025-08-13."""
+    lines: list[str] = []
+    generated = 2 * count
+    while len(lines) < count:
+        lines = [
+            line
+            for line in generate(generated)
+            if json.loads(line)["service"]["date_of_service"] >= IN_FORCE
+        ]
+        generated = generated * 3 // 2
+    return lines[:count]
+
+
+def _timed(work: Callable[[], Any]) -> tuple[float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    work()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def best_of(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
+    """Least CPU seconds of ``runs`` passes, with that pass's wall seconds."""
+    return min(_timed(work) for _ in range(runs))
+
+
+def agreement(zen_answers: list[dict[str, Any]], ours: list[Any], parsed: list[Any]) -> None:
+    outcome_same = step_same = 0
+    kinds: Counter[tuple[str, str, str, str]] = Counter()
+    example: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for zen_answer, determination, request in zip(zen_answers, ours, parsed, strict=True):
+        z_outcome, z_step = zen_answer["outcome"], zen_answer["next_step"]
+        o_outcome, o_step = str(determination.outcome), str(determination.next_step)
+        outcome_same += z_outcome == o_outcome
+        step_same += z_step == o_step
+        if (z_outcome, z_step) != (o_outcome, o_step):
+            kind = (z_outcome, z_step, o_outcome, o_step)
+            kinds[kind] += 1
+            example.setdefault(kind, request)
+    total = len(ours)
+    print(f"\nAgreement with medpolicy (the reference) on {total:,} requests of version {IN_FORCE}")
+    print(f"  outcome             : {outcome_same:,} ({100 * outcome_same / total:.2f}%)")
+    print(f"  outcome + next step : {step_same:,} of next steps ({100 * step_same / total:.2f}%)")
+    if not kinds:
+        return
+    print("  disagreements (ZEN says -> medpolicy says: count, first example):")
+    for kind, count in kinds.most_common():
+        z_outcome, z_step, o_outcome, o_step = kind
+        request = example[kind]
+        facts = request.get("facts", {})
+        print(
+            f"    {z_outcome}/{z_step} -> {o_outcome}/{o_step}: {count:,}\n"
+            f"      e.g. {request['service']['code']}, diagnoses {request['diagnoses']}, "
+            f"stated {json.dumps(facts, sort_keys=True)}"
+        )
+
+
+def golden_agreement(zen_engine: Any, ours: Any) -> None:
+    """The policy's golden cases (every criterion, branch and boundary) that version
+    2025-08-13 decides, given to ZEN as medpolicy reads them (codes normalized, facts
+    checked): a check of the hand encoding's logic, apart from input handling."""
+    policy = ours.registry.policy("MCP-210")
+    same = total = 0
+    wrong: list[str] = []
+    for case in load_cases(policy.directory):
+        if "error" in case.expect:
+            continue
+        try:
+            determination = evaluate(case.request, ours)
+        except Exception:  # a case that expects no error but fails is golden tests' business
+            continue
+        if determination.policy is None or determination.policy.version != IN_FORCE:
+            continue
+        request = RequestDecoder(ours.registry).decode(json.dumps(case.request))
+        context = {
+            "service": {
+                "code": request.service_code,
+                "date_of_service": request.date_of_service.isoformat(),
+            },
+            "diagnoses": list(request.diagnoses),
+            "facts": dict(request.facts or {}),
+        }
+        answer = zen_engine.evaluate(KEY, context)["result"]
+        total += 1
+        if (answer["outcome"], answer["next_step"]) == (
+            str(determination.outcome),
+            str(determination.next_step),
+        ):
+            same += 1
+        else:
+            wrong.append(
+                f"    {case.file}: {case.name}\n      ZEN {answer['outcome']}/"
+                f"{answer['next_step']}, medpolicy {determination.outcome}/"
+                f"{determination.next_step}"
+            )
+    print(f"\nGolden cases of version {IN_FORCE}: ZEN agrees on {same} of {total}")
+    for line in wrong:
+        print(line)
+
+
+@dataclass
+class Workload:
+    """The same requests in every form a way of deciding takes them."""
+
+    lines: list[str]
+    raw: list[bytes]
+    parsed: list[dict[str, Any]]
+    requests: list[CoverageRequest]
+
+
+def workload(lines: list[str], read: Callable[[bytes], CoverageRequest | Refusal]) -> Workload:
+    read_all = [(line, read(line.encode())) for line in lines]
+    kept = [(line, r) for line, r in read_all if not isinstance(r, Refusal)]
+    if len(kept) < len(lines):
+        print(f"medpolicy refused {len(lines) - len(kept)} generated requests; left out")
+    return Workload(
+        lines=[line for line, _ in kept],
+        raw=[line.encode() for line, _ in kept],
+        parsed=[json.loads(line) for line, _ in kept],
+        requests=[r for _, r in kept],
+    )
+
+
+Way = tuple[str, Callable[[], object]]
+
+
+def zen_ways(zen_engine: Any, decision: Any, w: Workload) -> list[Way]:
+    """ZEN's ways of deciding many requests from Python, on dicts and on JSON lines."""
+    encode = msgspec.json.Encoder().encode
+    batch_dicts = [{"key": KEY, "context": r} for r in w.parsed]
+    batch_lines = [{"key": KEY, "context": line} for line in w.lines]
+
+    async def gathered() -> None:
+        for start in range(0, len(w.parsed), 1_000):
+            chunk = w.parsed[start : start + 1_000]
+            await asyncio.gather(*(zen_engine.async_evaluate(KEY, r) for r in chunk))
+
+    return [
+        ("zen decision.evaluate(dict)", lambda: [decision.evaluate(r) for r in w.parsed]),
+        ("zen engine.evaluate(key, dict)", lambda: [zen_engine.evaluate(KEY, r) for r in w.parsed]),
+        ("zen engine.evaluate_batch(dicts)", lambda: zen_engine.evaluate_batch(batch_dicts)),
+        ("zen engine.async_evaluate(key, dict)", lambda: asyncio.run(gathered())),
+        (
+            "zen decision.evaluate(line)+encode",
+            lambda: [encode(decision.evaluate(line)["result"]) for line in w.lines],
+        ),
+        (
+            "zen engine.evaluate(key, line)+encode",
+            lambda: [encode(zen_engine.evaluate(KEY, line)["result"]) for line in w.lines],
+        ),
+        (
+            "zen engine.evaluate_batch(lines)+encode",
+            lambda: [encode(a["data"]["result"]) for a in zen_engine.evaluate_batch(batch_lines)],
+        ),
+    ]
+
+
+def line_in_line_out(ours: Engine, raw: list[bytes]) -> None:
+    """As ``medpolicy evaluate`` does it: msgspec decodes and checks, the engine decides,
+    msgspec encodes the determination."""
+    read = RequestDecoder(ours.registry).read
+    encode, determine = DeterminationEncoder().encode, ours.determine
+    for line in raw:
+        request = read(line)
+        if not isinstance(request, Refusal):
+            encode(determine(request))
+
+
+def our_ways(ours: Engine, w: Workload) -> list[Way]:
+    """medpolicy's ways, and the JSON round trip of the same lines."""
+    determine = ours.determine
+    return [
+        ("ours engine.determine(parsed)", lambda: [determine(r) for r in w.requests]),
+        ("ours evaluate(dict)", lambda: [evaluate(r, ours) for r in w.parsed]),
+        ("ours line in -> line out", lambda: line_in_line_out(ours, w.raw)),
+        (BASELINE, lambda: [json.dumps(json.loads(line)) for line in w.lines]),
+    ]
+
+
+def main() -> None:
+    try:
+        import zen
+    except ImportError:
+        print(INSTALL)
+        return
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    graph = GRAPH.read_text()
+    zen_engine = zen.ZenEngine({"loader": {"type": "static", "content": {KEY: json.loads(graph)}}})
+    decision = zen_engine.create_decision(graph)
+    ours = default_engine()
+    lines = requests_in_force(count)
+    raw = [line.encode() for line in lines]
+    first_pass = _timed(lambda: line_in_line_out(ours, raw))  # every fact pattern new
+    w = workload(lines, RequestDecoder(ours.registry).read)
+
+    golden_agreement(zen_engine, ours)
+    agreement(
+        [zen_engine.evaluate(KEY, r)["result"] for r in w.parsed],
+        [ours.determine(r) for r in w.requests],
+        w.parsed,
+    )
+    ways = zen_ways(zen_engine, decision, w) + our_ways(ours, w)
+    runs = {name: best_of(3, work) for name, work in ways}
+    report(len(w.lines), runs, first_pass)
+
+
+def report(n: int, runs: dict[str, tuple[float, float]], first_pass: tuple[float, float]) -> None:
+    def rate(name: str) -> float:
+        return n / runs[name][0]
+
+    print(f"\nRequests per second of one core (CPU time; best of 3 warm passes; {n:,} requests)")
+    print(
+        "NB: ZEN answers {outcome, next_step}; medpolicy answers the full determination"
+        " (checklist with citations, reasons, the exact list of facts to ask, fact"
+        " evidence, warnings), so its output is far richer."
+    )
+    print(f"  {'way':<38} {'req/s (CPU)':>12} {'req/s (wall)':>13}")
+    for name, (cpu, wall) in runs.items():
+        print(f"  {name:<38} {n / cpu:>12,.0f} {n / wall:>13,.0f}")
+    print(f"  {'ours line in -> line out, 1st pass':<38} {n / first_pass[0]:>12,.0f}")
+    zen_dicts = max((k for k in runs if k.startswith("zen") and "dict" in k), key=rate)
+    zen_lines = max((k for k in runs if k.startswith("zen") and "line" in k), key=rate)
+    print("\nLike for like (ours / ZEN's best way; the issue wants at least 5x):")
+    pairs = [
+        ("parsed input, decision only", "ours engine.determine(parsed)", zen_dicts),
+        ("dict in, answer object out", "ours evaluate(dict)", zen_dicts),
+        ("JSON line in -> JSON out", "ours line in -> line out", zen_lines),
+    ]
+    for label, mine, theirs in pairs:
+        print(f"  {label:<30} {rate(mine) / rate(theirs):5.2f}x   ({mine} / {theirs})")
+    base = runs[BASELINE][0]
+    print(
+        f"  time of line in -> line out over the JSON round trip's: ours"
+        f" {runs['ours line in -> line out'][0] / base:.2f}x, ZEN {runs[zen_lines][0] / base:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
