@@ -272,3 +272,68 @@ def test_an_undated_chimerism_that_disagrees_with_a_dated_one_stays_unknown(
     result = read(extractor, text)
     assert result.facts["donor_chimerism_percent"] is None
     assert aside(result, "donor_chimerism_percent") == {"conflicting"}
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "kind"),
+    [
+        ("Skin: cGVHD of the forearm probable - biopsy next week.", "active_gvhd", "uncertain"),
+        (
+            "Referred to weigh candidacy for an allogeneic transplant.",
+            "prior_hsct",
+            "hypothetical",
+        ),
+        (
+            "She saw prophylactic DLI online and asked whether it suits her.",
+            "dli_indication",
+            "hypothetical",
+        ),
+        ("aGVHD: none.", "active_gvhd", "negated"),
+    ],
+)
+def test_telegraphic_hedges_questions_and_colon_negatives_set_a_finding_aside(
+    extractor: Extractor, text: str, fact: str, kind: str
+) -> None:
+    result = read(extractor, text)
+    assert result.facts[fact] is None
+    assert kind in aside(result, fact)
+
+
+def test_a_negation_ends_at_the_next_step_of_a_timeline(extractor: Extractor) -> None:
+    result = read(extractor, "Salvage with R-GDP (no response), then liso-cel in 2025.", "38243")
+    assert result.facts["prior_car_t"] is True
+
+
+def test_a_question_answered_after_a_semicolon_is_a_statement(extractor: Extractor) -> None:
+    text = (
+        "Her husband asked whether the cells are engineered; "
+        "told him they are not genetically modified."
+    )
+    assert read(extractor, text).facts["lymphocytes_genetically_modified"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "value"),
+    [
+        ("Dx: MM, ASCT 2024.", "diagnosis_category", "hematologic_malignancy"),
+        ("MUD allo 2023, RIC.", "prior_hsct", "allogeneic"),
+        ("Has never had HSCT.", "prior_hsct", "none"),
+        ("No aGVHD and no cGVHD.", "active_gvhd", "none"),
+        ("cGVHD: none; aGVHD: none.", "active_gvhd", "none"),
+        ("Recurrence, confirmed on a second marrow.", "relapse_confirmed", True),
+        ("Relapse 01/2026 documented on biopsy.", "relapse_confirmed", True),
+        ("Marrow biopsy confirms relapsed AML.", "relapse_confirmed", True),
+        ("PET without evidence of lymphoma.", "relapse_confirmed", False),
+        ("DLI from her brother (HCT donor).", "cell_source", "original_donor"),
+        ("Product: not gene-modified.", "lymphocytes_genetically_modified", False),
+        (
+            "Donor lymphocytes will be transduced with a CD19 CAR lentiviral vector.",
+            "lymphocytes_genetically_modified",
+            True,
+        ),
+    ],
+)
+def test_telegraphic_and_abbreviated_statements_are_read(
+    extractor: Extractor, text: str, fact: str, value: Any
+) -> None:
+    assert read(extractor, text).facts[fact] == value
