@@ -114,4 +114,8 @@ def test_every_shell_block_runs_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0, f"README sh block {number}:\n{script}\n{done.stderr[-3000:]}"
         if '"priority": "standard"' in script:
             assert '"status":"approved"' in done.stdout.replace(" ", ""), done.stdout[-2000:]
-            assert "audit log" in done.stdout + done.stderr
+            assert "audit log intact" in done.stdout + done.stderr
+            # The server, stopped before the check, signed a checkpoint that the check read.
+            assert re.search(r"checkpoints: \d+ in .* hold", done.stdout), done.stdout[-2000:]
+        if "medpolicy extract" in script:
+            assert '"dli_indication": "relapsed_refractory_persistent"' in done.stdout

@@ -277,8 +277,9 @@ def _policy_check(args: argparse.Namespace) -> int:
             print(f"WARNING {gap}")
     versions = sum(len(p.versions) for p in registry.policies)
     warnings = f", {warned} warning{'s' if warned != 1 else ''}" if warned else ""
+    count = len(registry.policies)
     print(
-        f"{len(registry.policies)} policies ({versions} versions) valid; "
+        f"{count} polic{'y' if count == 1 else 'ies'} ({versions} versions) valid; "
         f"golden cases: {passed} passed, {failed} failed{warnings}"
     )
     return 1 if failed or (args.strict and warned) else 0
