@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from medpolicy.service.documents import SOURCE
 
-from .samples import adverse_request, pending_request
+from .samples import adverse_request, dli_request, if_match, pending_request
 
 NOTE = (
     "BMT clinic, 03/01/2026\n"
@@ -206,3 +206,60 @@ def test_another_organizations_provider_cannot_send_documents(
     other = make_token("provider", org="elsewhere")
     response = client.post(f"/v1/cases/{case['id']}/documents", json={"text": NOTE}, headers=other)
     assert response.status_code == 404
+
+
+def test_an_accepted_fact_keeps_its_document_source_in_later_versions(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    request = dli_request(dli_indication=None, lymphocytes_genetically_modified=None)
+    case = open_case(client, headers, request)
+    document = client.post(
+        f"/v1/cases/{case['id']}/documents",
+        json={"name": "clinic-2026-03-01.txt", "text": NOTE},
+        headers=headers["provider"],
+    ).json()
+    proposal = proposals_by_fact(document)["dli_indication"]
+    accepted = client.post(
+        f"/v1/cases/{case['id']}/proposals/{proposal['id']}/accept", headers=headers["nurse"]
+    ).json()
+    assert accepted["status"] == "pending_information"
+    source = {"id": document["document_id"], "name": "clinic-2026-03-01.txt"}
+    assert accepted["determination"]["facts"]["dli_indication"]["document"] == source
+
+    later = client.post(
+        f"/v1/cases/{case['id']}/information",
+        json={"facts": {"lymphocytes_genetically_modified": False}},
+        headers={**headers["provider"], **if_match(accepted)},
+    )
+    assert later.status_code == 200, later.text
+    body = later.json()
+    assert len(body["versions"]) == 3
+    entry = body["determination"]["facts"]["dli_indication"]
+    assert entry["source"] == SOURCE
+    assert entry["document"] == source
+    assert body["determination"]["facts"]["lymphocytes_genetically_modified"]["source"] == (
+        "request"
+    )
+    versions = client.get(f"/v1/cases/{case['id']}", headers=headers["nurse"]).json()["versions"]
+    assert versions[-1]["determination"]["facts"]["dli_indication"]["source"] == SOURCE
+
+
+def test_a_fact_the_provider_changes_after_acceptance_is_the_providers_again(
+    client: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    request = dli_request(dli_indication=None, lymphocytes_genetically_modified=None)
+    case = open_case(client, headers, request)
+    document = client.post(
+        f"/v1/cases/{case['id']}/documents", json={"text": NOTE}, headers=headers["provider"]
+    ).json()
+    proposal = proposals_by_fact(document)["dli_indication"]
+    accepted = client.post(
+        f"/v1/cases/{case['id']}/proposals/{proposal['id']}/accept", headers=headers["nurse"]
+    ).json()
+    changed = client.post(
+        f"/v1/cases/{case['id']}/information",
+        json={"facts": {"dli_indication": "relapse_prophylaxis"}},
+        headers={**headers["provider"], **if_match(accepted)},
+    ).json()
+    entry = changed["determination"]["facts"]["dli_indication"]
+    assert entry == {"value": "relapse_prophylaxis", "source": "request"}

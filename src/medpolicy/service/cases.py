@@ -270,6 +270,9 @@ class CaseDesk:
                 determination=determination,
                 now=now,
             )
+            version.determination = _with_document_sources(
+                version.determination, request, repo.events_of(session, case_id=case.id)
+            )
             changes = fact_changes.changed_facts(current.determination, version.determination)
             routed = bool(changes) and case.status == CaseStatus.APPROVED
             if routed:
@@ -462,9 +465,11 @@ class CaseDesk:
                 determination=determination,
                 now=now,
             )
-            from_documents = {p["fact"] for p in states if p["status"] == "accepted"}
             version.determination = _with_document_sources(
-                version.determination, request, from_documents | {proposal["fact"]}
+                version.determination,
+                request,
+                repo.events_of(session, case_id=case.id),
+                just_accepted=proposal,
             )
             changes = fact_changes.changed_facts(current.determination, version.determination)
             routed = bool(changes) and case.status == CaseStatus.APPROVED
@@ -571,6 +576,9 @@ class CaseDesk:
                 request=request,
                 determination=determination,
                 now=now,
+            )
+            version.determination = _with_document_sources(
+                version.determination, request, repo.events_of(session, case_id=case.id)
             )
             session.add(version)
             detail = {"fact": fact, "note": note.strip(), "version": case.version}
@@ -918,22 +926,52 @@ def _proposal(states: list[dict[str, Any]], proposal_id: str) -> dict[str, Any]:
 
 
 def _with_document_sources(
-    determination: dict[str, Any], request: dict[str, Any], facts: set[str]
+    determination: dict[str, Any],
+    request: dict[str, Any],
+    events: list[CaseEvent],
+    *,
+    just_accepted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The determination with "document, accepted by reviewer" as the source of each fact
-    a reviewer accepted from a document and the request still holds."""
+    a reviewer accepted from a document (and which document) while the request still holds
+    the accepted value, in every later version: the engine's request has no per-fact
+    source, so the desk keeps it from the case's ``accepted_fact`` events. A fact the
+    provider or a reviewer later changed is theirs again."""
+    accepted = documents.accepted_facts(events)
+    if just_accepted is not None:
+        accepted[just_accepted["fact"]] = documents.AcceptedFact(
+            just_accepted["value"],
+            just_accepted["document_id"],
+            just_accepted.get("document_name") or "",
+        )
     stated = request.get("facts") or {}
-    known = determination.get("facts") or {}
     out = dict(determination)
     out["facts"] = {
         fact: (
-            {**entry, "source": documents.SOURCE}
-            if fact in facts and isinstance(entry, dict) and entry.get("value") == stated.get(fact)
+            {
+                **entry,
+                "source": documents.SOURCE,
+                "document": {
+                    "id": accepted[fact].document_id,
+                    "name": accepted[fact].document_name,
+                },
+            }
+            if fact in accepted
+            and isinstance(entry, dict)
+            and _same_value(entry.get("value"), stated.get(fact))
+            and _same_value(entry.get("value"), accepted[fact].value)
             else entry
         )
-        for fact, entry in known.items()
+        for fact, entry in (determination.get("facts") or {}).items()
     }
     return out
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal as JSON values: true is not 1, and 80 is 80.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a is not None and bool(a == b)
 
 
 def _fingerprint(request: dict[str, Any], priority: str) -> str:

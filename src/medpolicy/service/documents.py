@@ -27,7 +27,9 @@ __all__ = [
     "DOCUMENT_EVENT",
     "MAX_DOCUMENT_BYTES",
     "SOURCE",
+    "AcceptedFact",
     "Document",
+    "accepted_facts",
     "document_detail",
     "proposal_states",
     "read_document",
@@ -142,6 +144,31 @@ def document_detail(
             for a in extraction["assertions"]
         ],
     }
+
+
+@dataclass(frozen=True)
+class AcceptedFact:
+    """The value a reviewer last accepted for a fact, and the document it came from."""
+
+    value: Any
+    document_id: str
+    document_name: str
+
+
+def accepted_facts(events: Iterable[Any]) -> dict[str, AcceptedFact]:
+    """For each fact a reviewer accepted from a document, the latest acceptance (events
+    oldest first)."""
+    names: dict[str, str] = {}
+    accepted: dict[str, AcceptedFact] = {}
+    for event in events:
+        if event.kind == DOCUMENT_EVENT:
+            names[event.detail["document_id"]] = str(event.detail.get("name") or "")
+        elif event.kind == ACCEPTED_EVENT:
+            document_id = str(event.detail["document_id"])
+            accepted[str(event.detail["fact"])] = AcceptedFact(
+                event.detail["value"], document_id, names.get(document_id, "")
+            )
+    return accepted
 
 
 def proposal_states(events: Iterable[Any]) -> list[dict[str, Any]]:
