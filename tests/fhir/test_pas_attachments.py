@@ -78,6 +78,78 @@ def test_an_attached_note_becomes_proposals_on_the_case_it_came_with(
     assert "dli_indication" not in read["request"]["facts"]
 
 
+def scanned_pdf() -> bytes:
+    """A one-page PDF with no text layer (what a scanner without OCR produces)."""
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        "<< /Length 0 >>\nstream\n\nendstream",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out
+
+
+def document_reference(title: str, attachment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resource": {
+            "resourceType": "DocumentReference",
+            "status": "current",
+            "content": [{"attachment": {"title": title, **attachment}}],
+        }
+    }
+
+
+def test_attachments_that_cannot_be_read_are_named_on_the_case_and_in_the_answer(
+    client: TestClient, harness: Harness
+) -> None:
+    bundle = with_attachment(pas_bundle())
+    bundle["entry"] += [
+        document_reference(
+            "chimerism-report.pdf",
+            {"contentType": "application/pdf", "url": "http://169.254.169.254/latest/meta-data"},
+        ),
+        document_reference(
+            "scan.pdf",
+            {"contentType": "application/pdf", "data": base64.b64encode(scanned_pdf()).decode()},
+        ),
+        document_reference(
+            "photo.png", {"contentType": "image/png", "data": base64.b64encode(b"\x89PNG").decode()}
+        ),
+    ]
+    submitted = client.post("/fhir/Claim/$submit", json=bundle, headers=harness.headers["provider"])
+    assert submitted.status_code == 200, submitted.text
+    response = submitted.json()["entry"][0]["resource"]
+    notes = [n["text"] for n in response["processNote"]]
+    assert any("'chimerism-report.pdf' was not read: it is given only by URL" in n for n in notes)
+    assert any("'scan.pdf' was not read" in n and "text layer" in n for n in notes)
+    assert any("'photo.png' was not read" in n and "image/png" in n for n in notes)
+    assert not any("referral.txt" in n for n in notes)
+    (case,) = client.get("/v1/cases", headers=harness.headers["nurse"]).json()["items"]
+    read = client.get(f"/v1/cases/{case['id']}", headers=harness.headers["nurse"]).json()
+    unread = {
+        e["detail"]["name"]: e["detail"] for e in read["events"] if e["kind"] == "unread_document"
+    }
+    assert set(unread) == {"chimerism-report.pdf", "scan.pdf", "photo.png"}
+    assert unread["chimerism-report.pdf"]["code"] == "url_only"
+    assert unread["scan.pdf"]["code"] == "empty_document"
+    assert unread["photo.png"]["code"] == "unsupported_document"
+    assert all("169.254" not in str(detail) for detail in unread.values())
+    listing = client.get(f"/v1/cases/{case['id']}/proposals", headers=harness.headers["nurse"])
+    assert {p["document_name"] for p in listing.json()["items"]} == {"referral.txt"}
+    assert len(read["versions"]) == 1
+
+
 def test_only_inline_documents_are_read() -> None:
     bundle = with_attachment(pas_bundle())
     bundle["entry"].append(

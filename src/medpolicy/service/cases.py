@@ -430,6 +430,25 @@ class CaseDesk:
             session.flush()
             return _load(session, case), detail
 
+    def note_unread_document(
+        self,
+        principal: Principal,
+        *,
+        case_id: str,
+        name: str,
+        media_type: str,
+        code: str,
+        reason: str,
+    ) -> None:
+        """Record that a document sent for the case could not be read, and why, so that a
+        nurse knows to ask for it; like a document, it changes nothing else on the case."""
+        require(principal, Action.ADD_INFORMATION)
+        detail = {"name": name, "media_type": media_type, "code": code, "reason": reason}
+        with self.database.transaction() as session:
+            case = self._open_case(session, principal, case_id)
+            session.add(_event(case, documents.UNREAD_EVENT, principal, detail, self.clock.now()))
+            self._audit(session, principal, "case.document_unread", [case.id])
+
     def proposals(self, principal: Principal, *, case_id: str) -> list[dict[str, Any]]:
         """Every fact proposed from the case's documents, and which were accepted."""
         require(principal, Action.READ_CASE)

@@ -27,6 +27,7 @@ __all__ = [
     "DOCUMENT_EVENT",
     "MAX_DOCUMENT_BYTES",
     "SOURCE",
+    "UNREAD_EVENT",
     "AcceptedFact",
     "Document",
     "accepted_facts",
@@ -38,6 +39,7 @@ __all__ = [
 SOURCE = "document, accepted by reviewer"
 DOCUMENT_EVENT = "document"
 ACCEPTED_EVENT = "accepted_fact"
+UNREAD_EVENT = "unread_document"
 MAX_DOCUMENT_BYTES = 5_000_000
 TEXT_TYPES = ("text/plain",)
 PDF_TYPES = ("application/pdf",)

@@ -235,6 +235,7 @@ class EventPublic(BaseModel):
         "letter",
         "document",
         "accepted_fact",
+        "unread_document",
     ]
     at: datetime
     actor_role: str

@@ -18,11 +18,11 @@ checked before the body is read, so a caller who may not submit learns nothing a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from medpolicy.adapters.fhir_r4 import ItemAnswer, PasRequest, parse_pas_bundle
-from medpolicy.adapters.fhir_r4.attachments import attached_documents
+from medpolicy.adapters.fhir_r4.attachments import attached_documents, unread_attachments
 from medpolicy.adapters.fhir_r4.claim import ClaimItem, item_key
 from medpolicy.adapters.fhir_r4.operation_outcome import FhirInputError
 from medpolicy.domain import CaseStatus
@@ -49,7 +49,7 @@ class PasDesk:
         pas = parse_pas_bundle(body, self.registry)
         claim = self._original_claim(principal, pas)
         answers = [self._submit_item(principal, pas, claim, item) for item in pas.items]
-        self._read_attachments(principal, body, answers)
+        answers = self._read_attachments(principal, body, answers)
         if pas.prior_key is not None and pas.claim_key != claim:
             org = principal.org or ""
             remember_claim_alias(self.cases.database, org=org, alias=pas.claim_key, claim_key=claim)
@@ -109,13 +109,21 @@ class PasDesk:
             raise FhirInputError(error.message, where, code="conflict", status=409) from None
         return _answer(item, record)
 
-    def _read_attachments(self, principal: Principal, body: Any, answers: list[ItemAnswer]) -> None:
-        """Propose facts from the Bundle's inline documents on each case still open; a case
-        already decided, or a document with no readable text, is left as it is."""
+    def _read_attachments(
+        self, principal: Principal, body: Any, answers: list[ItemAnswer]
+    ) -> list[ItemAnswer]:
+        """Propose facts from the Bundle's inline documents on each case still open (a case
+        already decided is left as it is). An attachment that cannot be read (given only by
+        URL, no text layer, an unsupported type) is recorded on the case and named in the
+        item's answer, so that the provider and the nurse know to send it again."""
         documents = attached_documents(body)
+        unread = unread_attachments(body)
+        out = []
         for answer in answers:
             if answer.case_id is None or answer.status not in _OPEN:
+                out.append(answer)
                 continue
+            problems = [(u.name, u.media_type, u.code, u.reason) for u in unread]
             for document in documents:
                 try:
                     self.cases.add_document(
@@ -125,8 +133,27 @@ class PasDesk:
                         media_type=document.media_type,
                         name=document.name,
                     )
-                except (ConflictError, InvalidInputError):
+                except InvalidInputError as error:
+                    reason = error.message[:1].lower() + error.message[1:]
+                    problems.append((document.name, document.media_type, error.code, reason))
+                except ConflictError:
                     continue
+            notes = []
+            for name, media_type, code, reason in problems:
+                self.cases.note_unread_document(
+                    principal,
+                    case_id=answer.case_id,
+                    name=name,
+                    media_type=media_type,
+                    code=code,
+                    reason=reason,
+                )
+                notes.append(
+                    f"Attachment {name!r} was not read: {reason} Please send it as plain "
+                    "text or as a PDF with a text layer, inline in the attachment's data."
+                )
+            out.append(replace(answer, notes=answer.notes + tuple(notes)))
+        return out
 
     def _original_claim(self, principal: Principal, pas: PasRequest) -> str:
         """The key of the Claim whose cases ``pas`` names, following update aliases."""
