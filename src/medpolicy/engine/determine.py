@@ -20,7 +20,7 @@ from medpolicy.domain import (
     Verdict,
 )
 from medpolicy.engine import explain
-from medpolicy.engine.facts import merge, stated_evidence
+from medpolicy.engine.facts import SectionFacts, stated_evidence
 from medpolicy.engine.logic import status_of
 from medpolicy.engine.program import FactClasses, SectionProgram
 from medpolicy.engine.relevance import SectionRelevance
@@ -65,10 +65,13 @@ class _Compiled:
     service_ref: ServiceRef
     fixed_warnings: tuple[Advisory, ...]
     caution_classes: FactClasses
+    facts: SectionFacts = field(init=False)
     cautions: Memo[tuple[Any, ...], tuple[Advisory, ...]] = field(init=False)
     reviewed: Memo[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(init=False)
 
     def __post_init__(self) -> None:
+        program = self.program
+        self.facts = SectionFacts(program.policy, program.classes, self.caution_classes)
         self.cautions = Memo(self._cautions_holding)
         self.reviewed = Memo(lambda key: explain.with_cautions(*key))
 
@@ -147,13 +150,14 @@ class Engine:
         resolved = self._routes[(request.service_code, request.date_of_service)]
         if isinstance(resolved, _Route):
             return _routed(request, resolved, code_warnings)
-        policy = resolved.program.policy
-        known, values, conflicts = merge(policy, request.facts or {}, request.diagnoses)
-        line = request.member.line_of_business if request.member else None
-        basis = policy.coverage_basis.for_line(line)
         program = resolved.program
-        cautions = resolved.caution_warnings(values)
-        verdict = resolved.with_cautions(program.verdict(program.pattern(values), basis), cautions)
+        known, deciding, caution_pattern, conflicts = resolved.facts.read(
+            request.facts or {}, request.diagnoses
+        )
+        member = request.member
+        basis = program.policy.coverage_basis.for_line(member.line_of_business if member else None)
+        cautions = resolved.cautions[caution_pattern]
+        verdict = resolved.with_cautions(program.verdict(deciding, basis), cautions)
         warnings = code_warnings + conflicts + cautions
         return Determination(
             request_id=request.request_id,

@@ -8,14 +8,16 @@ reviewer sees it. No code ever fills in a fact the derivation rules do not name.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from medpolicy.domain import Advisory, FactEvidence
+from medpolicy.engine.program import FactClasses, Pattern
 from medpolicy.memo import Memo
 from medpolicy.policy.model import Disagreement, Policy
 from medpolicy.terminology.icd10cm import display
 
-__all__ = ["merge", "stated_evidence"]
+__all__ = ["SectionFacts", "merge", "stated_evidence"]
 
 
 Derived = tuple[dict[str, FactEvidence], dict[str, Any], tuple[tuple[str, Disagreement, str], ...]]
@@ -108,3 +110,95 @@ def _show(value: Any) -> str:
     if value is False:
         return "false"
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """What a set of diagnosis codes establishes for one section, before stated facts."""
+
+    known: dict[str, FactEvidence]
+    watched: frozenset[str]
+    deciding: list[int | None]
+    cautions: list[int | None]
+    disagreements: tuple[tuple[str, Disagreement, str], ...]
+
+
+_Overlap = tuple[tuple[str, ...], tuple[tuple[str, type, Any], ...]]
+"""Codes, and the stated values of the facts those codes establish or dispute."""
+
+_Placed = tuple[FactEvidence, int, int | None, int, int | None]
+"""A stated value: its evidence, its place and class in the deciding pattern and in the
+caution pattern (place -1 when those criteria do not read the fact)."""
+
+
+class SectionFacts:
+    """The known facts of one section's requests and their two patterns, in one pass.
+
+    ``merge`` followed by a pattern per fact class is the definition; this is the same
+    result computed per request with one table lookup per stated fact: a value's evidence
+    and classes are found once and remembered, and what a set of codes establishes is
+    found once per set. Tests hold the two to the same answers.
+    """
+
+    def __init__(self, policy: Policy, deciding: FactClasses, cautions: FactClasses) -> None:
+        self.policy = policy
+        self._deciding = deciding
+        self._cautions = cautions
+        self._bases: Memo[tuple[str, ...], _Base] = Memo(self._base)
+        self._placed: Memo[tuple[str, type, Any], _Placed] = Memo(
+            lambda key: self._place(key[0], key[2])
+        )
+        self._conflicts: Memo[_Overlap, tuple[Advisory, ...]] = Memo(self._conflicts_of)
+
+    def read(
+        self, stated: Mapping[str, Any], codes: tuple[str, ...]
+    ) -> tuple[dict[str, FactEvidence], Pattern, Pattern, tuple[Advisory, ...]]:
+        """All known facts with their sources, the deciding and caution patterns, and a
+        warning for each stated value a code contradicts (as ``merge`` words them)."""
+        base = self._bases[codes]
+        known = base.known.copy()
+        deciding = base.deciding.copy()
+        cautions = base.cautions.copy()
+        placed = self._placed
+        for name, value in stated.items():
+            evidence, position, value_class, caution, caution_class = placed[
+                (name, value.__class__, value)
+            ]
+            known[name] = evidence
+            if position >= 0:
+                deciding[position] = value_class
+            if caution >= 0:
+                cautions[caution] = caution_class
+        conflicts: tuple[Advisory, ...] = ()
+        watched = base.watched
+        if watched:
+            key = tuple(
+                [(name, type(value), value) for name, value in stated.items() if name in watched]
+            )
+            if key or base.disagreements:
+                conflicts = self._conflicts[(codes, key)]
+        return known, tuple(deciding), tuple(cautions), conflicts
+
+    def _base(self, codes: tuple[str, ...]) -> _Base:
+        deciding: list[int | None] = [None] * len(self._deciding.facts)
+        cautions: list[int | None] = [None] * len(self._cautions.facts)
+        if not codes:
+            return _Base({}, frozenset(), deciding, cautions, ())
+        known, values, disagreements = _derived[(self.policy, codes)]
+        for fact, value in values.items():
+            for classes, pattern in ((self._deciding, deciding), (self._cautions, cautions)):
+                place = classes.locate(fact, value)
+                if place is not None:
+                    pattern[place[0]] = place[1]
+        watched = frozenset(values) | {fact for fact, _, _ in disagreements}
+        return _Base(known, watched, deciding, cautions, disagreements)
+
+    def _place(self, name: str, value: Any) -> _Placed:
+        deciding = self._deciding.locate(name, value) or (-1, None)
+        cautions = self._cautions.locate(name, value) or (-1, None)
+        return stated_evidence(value), deciding[0], deciding[1], cautions[0], cautions[1]
+
+    def _conflicts_of(self, key: _Overlap) -> tuple[Advisory, ...]:
+        codes, overlap = key
+        stated = {name: value for name, _, value in overlap}
+        return merge(self.policy, stated, codes)[2]

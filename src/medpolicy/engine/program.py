@@ -92,6 +92,17 @@ class FactClasses:
             ]
         )
 
+    def locate(self, fact: str, value: Any) -> tuple[int, int | None] | None:
+        """Where ``fact`` sits in a pattern and the class of ``value`` there (None for an
+        unknown value); None when these criteria do not read ``fact``."""
+        position = self.position.get(fact)
+        if position is None:
+            return None
+        if value is None:
+            return position, None
+        index = self._index[position]
+        return position, index[value] if index else self._number_class(fact, value)
+
     def _number_class(self, fact: str, value: Any) -> int:
         conditions, classes = self._numeric[fact]
         return classes[tuple([c.test(value) for c in conditions])]
