@@ -222,3 +222,39 @@ def test_a_line_that_is_not_utf8_is_reported_and_the_rest_decided() -> None:
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o.get("outcome") for o in out] == ["meets_criteria", None, "meets_criteria"]
     assert "line 2 is not UTF-8" in out[1]["error"]["message"]
+
+
+def test_a_file_with_blank_and_broken_lines_is_answered_as_a_pipe_is(tmp_path: Path) -> None:
+    """A file's lines take the quick way when they are valid requests; every other line
+    (blank, not UTF-8, not JSON, not a valid request) gets the same answer as from a pipe."""
+    payload = b"\n".join(
+        [
+            json.dumps(GOOD).encode(),
+            b"",
+            b"   \t",
+            json.dumps({**GOOD, "request_id": "B", "facts": {"relapse_confirmed": "yes"}}).encode(),
+            b'{"request_id": "\xff"}',
+            b"{not json",
+            json.dumps({**GOOD, "request_id": "Z"}).encode(),
+        ]
+    )
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(payload + b"\n")
+    from_file = subprocess.run(
+        [*MEDPOLICY, "evaluate", str(path), "--quiet"], capture_output=True, timeout=60, check=False
+    )
+    from_pipe = subprocess.run(
+        [*MEDPOLICY, "evaluate", "-", "--quiet"],
+        input=payload,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert from_file.returncode == from_pipe.returncode == 2
+    assert from_file.stdout == from_pipe.stdout
+    out = [json.loads(line) for line in from_file.stdout.splitlines()]
+    assert [o.get("request_id") for o in out] == ["A", "B", None, None, "Z"]
+    assert out[1]["error"]["field"] == "facts.relapse_confirmed"
+    assert "line 5 is not UTF-8" in out[2]["error"]["message"]
+    assert out[3]["error"]["message"].startswith("line 6: not valid JSON")
+    assert out[4]["outcome"] == "meets_criteria"

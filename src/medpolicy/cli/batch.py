@@ -51,13 +51,18 @@ def is_interactive(stream: BinaryIO) -> bool:
 
 
 def documents(
-    stream: Iterable[bytes], parse: Callable[[str], Any] = _loads
+    stream: Iterable[bytes],
+    parse: Callable[[str], Any] = _loads,
+    quick: Callable[[bytes], Any] | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Yield (line number, ``parse`` of the line or a BadLine), skipping blank lines.
 
     ``parse`` raises ValueError for text that is not JSON. A file whose first line is not
     JSON on its own is tried whole with ``json.loads``; if that is an object, it is the one
-    document (yielded as parsed by ``json.loads``).
+    document (yielded as parsed by ``json.loads``). ``quick``, when given, is tried first
+    on every line after the first, on its bytes: what it returns is yielded as the line's
+    document, and when it returns None the line takes the ordinary way (blank lines,
+    text that is not UTF-8 or not JSON, anything ``quick`` does not handle).
     """
     lines = iter(stream)
     number = 0
@@ -72,9 +77,18 @@ def documents(
             return
         yield number, first
         break
+    if quick is None:
+        for raw in lines:
+            number += 1
+            if not raw.isspace():
+                yield number, _parse(raw, number, parse)
+        return
     for raw in lines:
         number += 1
-        if not raw.isspace():
+        document = quick(raw)
+        if document is not None:
+            yield number, document
+        elif not raw.isspace():
             yield number, _parse(raw, number, parse)
 
 

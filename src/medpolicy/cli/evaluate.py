@@ -15,7 +15,7 @@ import os
 import stat
 import sys
 import time
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
 from medpolicy.adapters.json_request import parse_request, request_id_of
@@ -42,29 +42,40 @@ def decide_stream(stream: BinaryIO, name: str, *, as_text: bool, quiet: bool) ->
     out = sys.stdout.buffer
     batch = 1 if is_interactive(stream) else _BATCH
     bar = None if quiet else _progress_bar(stream, name)
-    counts: dict[str, int] = {}
-    invalid = 0
+    tally: dict[str | None, int] = {}
     buffer: list[bytes] = []
-    for _, document in documents(stream, json.loads if as_text else answer.decoder.read):
-        line, outcome = answer(document)
-        buffer.append(line)
-        if outcome is None:
-            invalid += 1
+    if as_text:
+        lines = documents(stream, json.loads)
+    else:
+        lines = documents(stream, answer.decoder.read, quick=answer.decoder.read_valid)
+    # Valid requests, nearly every line of a batch, are decided inline; the rest are
+    # answered by ``answer`` with their error.
+    determine, encode, request_type = engine.determine, answer.encode, CoverageRequest
+    get, append = tally.get, buffer.append
+    for _, document in lines:
+        if document.__class__ is request_type and not as_text:
+            result = determine(document)
+            append(encode(result))
+            outcome: str | None = result.verdict.outcome
         else:
-            counts[outcome] = counts.get(outcome, 0) + 1
+            line, outcome = answer(document)
+            append(line)
+        tally[outcome] = get(outcome, 0) + 1
         if len(buffer) >= batch:
-            buffer.append(b"")
+            append(b"")
             out.write(b"\n".join(buffer))
             out.flush()
             buffer.clear()
             if bar is not None:
-                bar.advance(stream, sum(counts.values()) + invalid)
+                bar.advance(stream, sum(tally.values()))
     if buffer:
-        buffer.append(b"")
+        append(b"")
         out.write(b"\n".join(buffer))
     out.flush()
     if bar is not None:
         bar.close()
+    invalid = tally.pop(None, 0)
+    counts = cast(dict[str, int], tally)
     decided = sum(counts.values())
     if decided + invalid == 0:
         raise MedpolicyError(
@@ -85,7 +96,7 @@ class _Answers:
     def __init__(self, engine: Engine, *, as_text: bool) -> None:
         self.engine = engine
         self.decoder = RequestDecoder(engine.registry)
-        self._encode = DeterminationEncoder().encode
+        self.encode = DeterminationEncoder().encode
         self._as_text = as_text
 
     def __call__(self, document: Any) -> tuple[bytes, str | None]:
@@ -105,7 +116,7 @@ class _Answers:
             )
             return line, None
         result = self.engine.determine(request)
-        return self._encode(result), result.outcome
+        return self.encode(result), result.outcome
 
     def _text(self, document: Any) -> tuple[bytes, str | None]:
         engine = self.engine

@@ -136,6 +136,7 @@ class SectionProgram:
             Memo(self._judge_for(i)) for i in range(len(self.nodes))
         )
         self._verdicts: Memo[tuple[str, Pattern], Verdict] = Memo(self._decide)
+        self._settled: Memo[tuple[str, tuple[int, ...]], Verdict | None] = Memo(self._settle)
         self._composed: Memo[tuple[Any, ...], Verdict] = Memo(self._compose)
 
     def verdict(self, pattern: Pattern, basis: str) -> Verdict:
@@ -170,17 +171,30 @@ class SectionProgram:
         basis, pattern = key
         judged = zip(self._judged, self._node_keys, strict=True)
         numbers = tuple([memo[node_key(pattern)] for memo, node_key in judged])
+        settled = self._settled[(basis, numbers)]
+        if settled is not None:
+            return settled
+        outcome: Outcome = Outcome.INSUFFICIENT_INFORMATION
+        missing: tuple[int, ...] = ()
+        restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
+        if restricted.is_leaf:
+            outcome = restricted.value
+        else:
+            missing = tuple(sorted(restricted.support()))
+        return self._composed[(basis, outcome, numbers, missing)]
+
+    def _settle(self, key: tuple[str, tuple[int, ...]]) -> Verdict | None:
+        """The verdict of every pattern whose checklist lines are ``numbers``, when those
+        lines settle the outcome; None when it is open and the pattern itself must be
+        asked which facts could still change it. Many patterns share their lines, so a
+        pattern seen for the first time usually costs one lookup here."""
+        basis, numbers = key
         results = self._results(numbers)
         split = len(self.section.criteria)
         outcome = _outcome(results[:split], results[split:])
-        missing: tuple[int, ...] = ()
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
-            restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
-            if restricted.is_leaf:
-                outcome = restricted.value
-            else:
-                missing = tuple(sorted(restricted.support()))
-        return self._composed[(basis, outcome, numbers, missing)]
+            return None
+        return self._composed[(basis, outcome, numbers, ())]
 
     def _results(self, numbers: tuple[int, ...]) -> tuple[CriterionResult, ...]:
         """The checklist line of each top-level node, by its number."""
