@@ -166,12 +166,18 @@ def _raw(value: Any) -> msgspec.Raw:
 def _verdict_parts(verdict: Verdict) -> tuple[msgspec.Raw, ...]:
     """The verdict's shared members as JSON: its records are Structs whose fields are in
     the contract's order, so msgspec writes them as ``to_dict`` would, in one C pass."""
+    parts = _parts
     return (
         _raw(verdict.reasons),
-        _raw(verdict.criteria),
-        _raw(verdict.exclusions),
-        _raw(verdict.missing),
+        parts[verdict.criteria],
+        parts[verdict.exclusions],
+        parts[verdict.missing],
     )
+
+
+_parts: Memo[tuple[Any, ...], msgspec.Raw] = Memo(_raw)
+"""Checklists and missing lists as JSON: verdicts that differ only in their reasons (a
+coverage basis, a caution) share them, and are written once."""
 
 
 _verdicts: Memo[Verdict, tuple[msgspec.Raw, ...]] = Memo(_verdict_parts)
@@ -184,21 +190,23 @@ class DeterminationEncoder:
         self._encode = msgspec.json.Encoder().encode
 
     def encode(self, determination: Determination) -> bytes:
+        return self._encode(self._out(determination))
+
+    @staticmethod
+    def _out(determination: Determination) -> _DeterminationOut:
         verdict = determination.verdict
         reasons, criteria, exclusions, missing = _verdicts[verdict]
-        return self._encode(
-            _DeterminationOut(
-                determination.request_id,
-                determination.policy,
-                determination.service,
-                determination.coverage_basis,
-                verdict.outcome,
-                verdict.next_step,
-                reasons,
-                criteria,
-                exclusions,
-                missing,
-                determination.warnings,
-                cast(dict[str, FactEvidence], determination.facts),
-            )
+        return _DeterminationOut(
+            determination.request_id,
+            determination.policy,
+            determination.service,
+            determination.coverage_basis,
+            verdict.outcome,
+            verdict.next_step,
+            reasons,
+            criteria,
+            exclusions,
+            missing,
+            determination.warnings,
+            cast(dict[str, FactEvidence], determination.facts),
         )

@@ -20,7 +20,7 @@ from medpolicy.domain import (
     Verdict,
 )
 from medpolicy.engine import explain
-from medpolicy.engine.facts import SectionFacts, stated_evidence
+from medpolicy.engine.facts import SectionFacts, stated_facts
 from medpolicy.engine.logic import status_of
 from medpolicy.engine.program import FactClasses, SectionProgram
 from medpolicy.engine.relevance import SectionRelevance
@@ -156,17 +156,19 @@ class Engine:
         )
         member = request.member
         basis = program.policy.coverage_basis.for_line(member.line_of_business if member else None)
+        verdict = program.verdict(deciding, basis)
         cautions = resolved.cautions[caution_pattern]
-        verdict = resolved.with_cautions(program.verdict(deciding, basis), cautions)
-        warnings = code_warnings + conflicts + cautions
+        if cautions:
+            verdict = resolved.with_cautions(verdict, cautions)
+        warnings = code_warnings + conflicts + cautions + resolved.fixed_warnings
         return Determination(
-            request_id=request.request_id,
-            policy=resolved.policy_ref,
-            service=resolved.service_ref,
-            coverage_basis=basis,
-            verdict=verdict,
-            warnings=warnings + resolved.fixed_warnings if resolved.fixed_warnings else warnings,
-            facts=known,
+            request.request_id,
+            resolved.policy_ref,
+            resolved.service_ref,
+            basis,
+            verdict,
+            warnings,
+            known,
         )
 
     def _find(self, code: str, day: date) -> _Compiled | _Route:
@@ -222,11 +224,7 @@ def _diagnosis_warnings(codes: tuple[str, ...]) -> tuple[Advisory, ...]:
 def _routed(
     request: CoverageRequest, route: _Route, warnings: tuple[Advisory, ...]
 ) -> Determination:
-    facts = {
-        name: stated_evidence(value)
-        for name, value in (request.facts or {}).items()
-        if value is not None
-    }
+    facts = stated_facts(request.facts or {})
     return Determination(
         request_id=request.request_id,
         policy=None,

@@ -19,7 +19,7 @@ from medpolicy.domain import (
 )
 from medpolicy.policy.model import Policy, Section, Version
 
-__all__ = ["not_addressed", "reasons", "version_label", "with_cautions"]
+__all__ = ["basis_reasons", "not_addressed", "reasons", "version_label", "with_cautions"]
 
 _REVIEW = "This is a recommendation, not a denial: a physician reviewer decides the request."
 
@@ -78,9 +78,14 @@ def reasons(
             f"{title} meets {label}: criteria {_join(met)} are met and no exclusion applies "
             f"({section.citation})."
         )
-    if basis != policy.coverage_basis.default:
-        out.append(policy.coverage_basis.explanations[basis])
-    return tuple(out)
+    return (*out, *basis_reasons(policy, basis))
+
+
+def basis_reasons(policy: Policy, basis: str) -> tuple[str, ...]:
+    """The reason a coverage basis other than the policy's default adds, last."""
+    if basis == policy.coverage_basis.default:
+        return ()
+    return (policy.coverage_basis.explanations[basis],)
 
 
 def with_cautions(verdict: Verdict, cautions: tuple[Advisory, ...]) -> Verdict:

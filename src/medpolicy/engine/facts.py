@@ -17,7 +17,7 @@ from medpolicy.memo import Memo
 from medpolicy.policy.model import Disagreement, Policy
 from medpolicy.terminology.icd10cm import display
 
-__all__ = ["SectionFacts", "merge", "stated_evidence"]
+__all__ = ["SectionFacts", "merge", "stated_evidence", "stated_facts"]
 
 
 Derived = tuple[dict[str, FactEvidence], dict[str, Any], tuple[tuple[str, Disagreement, str], ...]]
@@ -59,6 +59,12 @@ _stated: Memo[tuple[type, Any], FactEvidence] = Memo(lambda key: FactEvidence(ke
 def stated_evidence(value: Any) -> FactEvidence:
     """The (shared, immutable) evidence for a value stated in the request."""
     return _stated[(value.__class__, value)]
+
+
+def stated_facts(stated: Mapping[str, Any]) -> dict[str, FactEvidence]:
+    """Evidence for every value stated in a request (None is no value)."""
+    cache = _stated
+    return {name: cache[(v.__class__, v)] for name, v in stated.items() if v is not None}
 
 
 def merge(

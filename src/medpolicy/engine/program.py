@@ -138,6 +138,7 @@ class SectionProgram:
         self._verdicts: Memo[tuple[str, Pattern], Verdict] = Memo(self._decide)
         self._settled: Memo[tuple[str, tuple[int, ...]], Verdict | None] = Memo(self._settle)
         self._composed: Memo[tuple[Any, ...], Verdict] = Memo(self._compose)
+        self._shared: Memo[tuple[Any, ...], Verdict] = Memo(self._share)
 
     def verdict(self, pattern: Pattern, basis: str) -> Verdict:
         """The shared verdict for a pattern under a coverage basis (computed once)."""
@@ -202,8 +203,23 @@ class SectionProgram:
 
     def _compose(self, parts: tuple[Any, ...]) -> Verdict:
         """A verdict from its parts; patterns that judge alike share one. ``parts`` are
-        the basis, the outcome, each node's line number and the missing facts' positions."""
+        the basis, the outcome, each node's line number and the missing facts' positions.
+        Verdicts that differ only in their coverage basis share their checklist, missing
+        facts and all but the basis's own reason."""
         basis, outcome, numbers, positions = parts
+        shared = self._shared[(outcome, numbers, positions)]
+        return Verdict(
+            outcome,
+            NEXT_STEP[outcome],
+            shared.reasons + explain.basis_reasons(self.policy, basis),
+            shared.criteria,
+            shared.exclusions,
+            shared.missing,
+        )
+
+    def _share(self, parts: tuple[Any, ...]) -> Verdict:
+        """The verdict of the policy's default coverage basis, for ``_compose`` to share."""
+        outcome, numbers, positions = parts
         results = self._results(numbers)
         missing = self._missing(positions, results)
         split = len(self.section.criteria)
@@ -216,7 +232,7 @@ class SectionProgram:
             criteria=criteria,
             exclusions=exclusions,
             missing=missing,
-            basis=basis,
+            basis=self.policy.coverage_basis.default,
         )
         return Verdict(outcome, NEXT_STEP[outcome], reasons, criteria, exclusions, missing)
 
