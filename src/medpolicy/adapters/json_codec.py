@@ -143,8 +143,8 @@ class _DeterminationOut(msgspec.Struct):
     """The contract determination's members, in the contract's order."""
 
     request_id: str | None
-    policy: PolicyRef | None
-    service: ServiceRef
+    policy: msgspec.Raw
+    service: msgspec.Raw
     coverage_basis: str | None
     outcome: str
     next_step: str
@@ -152,7 +152,7 @@ class _DeterminationOut(msgspec.Struct):
     criteria: msgspec.Raw
     exclusions: msgspec.Raw
     missing: msgspec.Raw
-    warnings: tuple[Advisory, ...]
+    warnings: msgspec.Raw
     facts: dict[str, FactEvidence]
 
 
@@ -179,6 +179,11 @@ _parts: Memo[tuple[Any, ...], msgspec.Raw] = Memo(_raw)
 """Checklists and missing lists as JSON: verdicts that differ only in their reasons (a
 coverage basis, a caution) share them, and are written once."""
 
+_shared: Memo[PolicyRef | ServiceRef | tuple[Advisory, ...] | None, msgspec.Raw] = Memo(_raw)
+"""Parts of a determination that recur from request to request, as JSON: the policy and
+service references of a section, and a set of warnings (their messages are long, and the
+same few sets come back)."""
+
 
 _verdicts: Memo[Verdict, tuple[msgspec.Raw, ...]] = Memo(_verdict_parts)
 
@@ -196,10 +201,11 @@ class DeterminationEncoder:
     def _out(determination: Determination) -> _DeterminationOut:
         verdict = determination.verdict
         reasons, criteria, exclusions, missing = _verdicts[verdict]
+        shared = _shared
         return _DeterminationOut(
             determination.request_id,
-            determination.policy,
-            determination.service,
+            shared[determination.policy],
+            shared[determination.service],
             determination.coverage_basis,
             verdict.outcome,
             verdict.next_step,
@@ -207,6 +213,6 @@ class DeterminationEncoder:
             criteria,
             exclusions,
             missing,
-            determination.warnings,
+            shared[determination.warnings],
             cast(dict[str, FactEvidence], determination.facts),
         )
