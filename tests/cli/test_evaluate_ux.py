@@ -175,3 +175,35 @@ def test_policy_diff_gives_an_open_ended_version_its_first_day_not_today() -> No
     assert "today" not in done.stdout
     shown = run("policy", "show", "MCP-210")
     assert "for dates of service from 2025-08-13." in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "hint"),
+    [
+        (["evaluate"], json.dumps(MET), "reading requests from the terminal"),
+        (
+            ["extract"],
+            json.dumps({"id": "n1", "text": "No active graft-versus-host disease."}),
+            "reading notes from the terminal",
+        ),
+    ],
+)
+def test_no_file_on_a_terminal_says_it_waits_for_typed_input(
+    tmp_path: Path, args: list[str], typed: str, hint: str
+) -> None:
+    controller, terminal = pty.openpty()
+    answers = tmp_path / "answers.jsonl"
+    with answers.open("wb") as out:
+        child = subprocess.Popen(
+            [*MEDPOLICY, *args], stdin=terminal, stdout=out, stderr=subprocess.PIPE
+        )
+        os.close(terminal)
+        os.write(controller, typed.encode() + b"\n\x04")
+        _, errors = child.communicate(timeout=60)
+    os.close(controller)
+    assert child.returncode == 0, errors
+    assert hint in errors.decode()
+    assert "Ctrl-D" in errors.decode()
+    assert len(answers.read_text(encoding="utf-8").splitlines()) == 1
+    piped = run(*args, stdin=typed + "\n")
+    assert "from the terminal" not in piped.stderr

@@ -188,6 +188,8 @@ def _register_service_commands(commands: Any) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from medpolicy.cli.evaluate import decide_stream
 
+    if not args.quiet:
+        _hint_when_typing(args.file, "requests", "examples/dli-relapsed-aml.json")
     stream = open_input(args.file)
     name = "standard input" if args.file == "-" else args.file
     try:
@@ -197,9 +199,21 @@ def _evaluate(args: argparse.Namespace) -> int:
             stream.close()
 
 
+def _hint_when_typing(file: str, what: str, example: str) -> None:
+    """Say that the command waits for typed input, so that one run without a file on a
+    terminal does not look like a hang."""
+    if file == "-" and sys.stdin.isatty():
+        print(
+            f"medpolicy: reading {what} from the terminal: paste them, then press Ctrl-D "
+            f"(or give a file, e.g. {example})",
+            file=sys.stderr,
+        )
+
+
 def _extract(args: argparse.Namespace) -> int:
     from medpolicy.cli.extract import extract_stream, input_name
 
+    _hint_when_typing(args.file, "notes", "examples/notes.jsonl")
     stream = open_input(args.file)
     try:
         return extract_stream(stream, input_name(args.file))
