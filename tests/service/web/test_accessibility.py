@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from ..samples import adverse_request, pending_request
@@ -52,6 +53,12 @@ def test_no_page_has_a_serious_or_critical_violation(
     provider = service.token("provider", "Hope Oncology intake", org="hope-oncology")
     physician = service.token("physician", "Maya Chen, MD")
     pending = service.submit(provider, pending_request(), "expedited")
+    httpx.post(  # a document, so the case page lists proposals with their Accept buttons
+        f"{service.url}/v1/cases/{pending}/documents",
+        json={"name": "note.txt", "text": "AML after MUD allo-HCT. Relapse confirmed on marrow."},
+        headers={"Authorization": f"Bearer {provider}"},
+        timeout=30,
+    ).raise_for_status()
     adverse = service.submit(provider, adverse_request())
     closed = service.submit(provider, adverse_request())
     found: dict[str, list[dict[str, Any]]] = {}

@@ -344,3 +344,55 @@ def test_a_physician_token_without_a_name_cannot_sign_a_denial(
         answer.text
     )
     assert api_case(client, headers, case_id)["status"] == "in_review"
+
+
+DOCUMENT = (
+    "Transplant clinic, 2026-02-27\n"
+    "AML after a MUD allo-HCT in 2024. Marrow 02/2026: relapse confirmed.\n"
+    "Plan: DLI from his original unrelated donor for relapsed AML.\n"
+)
+
+
+def test_a_nurse_accepts_a_proposed_fact_from_the_case_page(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    headers: dict[str, dict[str, str]],
+) -> None:
+    case_id = submit(client, headers, pending_request())
+    sent = client.post(
+        f"/v1/cases/{case_id}/documents",
+        json={"name": "clinic-note.txt", "text": DOCUMENT},
+        headers=headers["provider"],
+    )
+    assert sent.status_code == 201, sent.text
+    proposal = next(p for p in sent.json()["proposals"] if p["fact"] == "dli_indication")
+    signed_in(client, database, clock, "nurse")
+    page = client.get(f"/cases/{case_id}").text
+    section = page.split('id="h-proposals"', 1)[1].split("</section>", 1)[0]
+    assert "<q>DLI from his original unrelated donor for relapsed AML</q>" in section
+    assert "clinic-note.txt" in section
+    assert f"/cases/{case_id}/proposals/{proposal['id']}/accept" in section
+
+    csrf, revision = case_form(client, case_id)
+    url = f"/cases/{case_id}/proposals/{proposal['id']}/accept"
+    forged = client.post(url, data={"csrf": "wrong", "revision": revision})
+    assert forged.status_code == 403
+    assert len(api_case(client, headers, case_id)["versions"]) == 1
+
+    answer = client.post(url, data={"csrf": csrf, "revision": revision})
+    assert answer.status_code == 200
+    assert "The proposed fact is accepted and the case was decided again." in answer.text
+    assert "document, accepted by reviewer (clinic-note.txt)" in answer.text
+    case = api_case(client, headers, case_id)
+    assert [v["kind"] for v in case["versions"]] == ["submitted", "document"]
+    assert case["determination"]["facts"]["dli_indication"]["source"] == (
+        "document, accepted by reviewer"
+    )
+    section = answer.text.split('id="h-proposals"', 1)[1].split("</section>", 1)[0]
+    assert f"/proposals/{proposal['id']}/accept" not in section
+    assert "Accepted" in section
+
+    again = client.post(url, data={"csrf": csrf, "revision": revision})
+    assert again.status_code == 409  # the page was drawn before the acceptance
+    assert len(api_case(client, headers, case_id)["versions"]) == 2

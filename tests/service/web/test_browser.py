@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import httpx
 import pytest
 
 from ..samples import adverse_request, pending_request
@@ -227,3 +228,36 @@ def test_a_stale_form_is_refused_and_shows_what_changed(page: Any, service: Live
     assert "Waiting for the transplant summary." in main
     page.get_by_role("link", name="Open the case as it is now").click()
     assert "In review" in page.inner_text("main")
+
+
+def test_a_nurse_accepts_a_fact_proposed_from_a_document(page: Any, service: LiveService) -> None:
+    provider = service.token("provider", "Hope Oncology intake", org="hope-oncology")
+    nurse = service.token("nurse", "Pat Rivera, RN")
+    case_id = service.submit(provider, pending_request(), "standard")
+    sent = httpx.post(
+        f"{service.url}/v1/cases/{case_id}/documents",
+        json={
+            "name": "clinic-note.txt",
+            "text": "Transplant clinic, 2026-02-27\n"
+            "AML after a MUD allo-HCT in 2024. Marrow 02/2026: relapse confirmed.\n"
+            "Plan: DLI from his original unrelated donor for relapsed AML.\n",
+        },
+        headers={"Authorization": f"Bearer {provider}"},
+        timeout=30,
+    )
+    assert sent.status_code == 201, sent.text
+    sign_in(page, service, nurse)
+    open_case(page, case_id)
+
+    proposals = page.locator("section[aria-labelledby=h-proposals]")
+    row = proposals.get_by_role("row").filter(has_text="Reason for the donor lymphocyte infusion")
+    assert "DLI from his original unrelated donor for relapsed AML" in row.inner_text()
+    assert "clinic-note.txt" in row.inner_text()
+    assert proposals.get_by_role("button", name="Accept").count() == len(sent.json()["proposals"])
+    row.get_by_role("button", name="Accept").click()
+    page.wait_for_url("**done=proposal")
+    main = page.inner_text("main")
+    assert "The proposed fact is accepted and the case was decided again." in main
+    assert "document, accepted by reviewer (clinic-note.txt)" in main
+    assert "Version 2: Fact accepted from a document" in main
+    assert "Approved" in main

@@ -15,6 +15,7 @@ from typing import Any
 from medpolicy.policy.model import FactDef
 from medpolicy.policy.registry import Registry
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
+from medpolicy.service.permissions import ALLOWED, Action
 from medpolicy.service.principal import Principal
 from medpolicy.service.web import views
 
@@ -61,6 +62,9 @@ def case_context(
         "cautions": list(determination.get("warnings") or []),
         "missing": missing(determination, dictionary),
         "facts": views.fact_rows(record, dictionary, names),
+        "proposals": views.proposal_rows(record.events, dictionary),
+        "unread": views.unread_documents(record.events),
+        "can_accept": principal.role in ALLOWED[Action.ACCEPT_PROPOSAL],
         "choices": choices(dictionary),
         "measures": [
             {"id": f.id, "label": f.label, "accepted": f.accepted()}

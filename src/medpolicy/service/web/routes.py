@@ -47,6 +47,7 @@ DONE_MESSAGES = {
     "deny": "Denied; the adverse determination letter is stored with the case.",
     "partially_approve": "Partially approved; the letter is stored with the case.",
     "extension": "The deadline is extended.",
+    "proposal": "The proposed fact is accepted and the case was decided again.",
 }
 
 
@@ -391,6 +392,35 @@ def record_fact(
         revision=revision,
         form=form,
         entered=entered,
+        action=action,
+    )
+
+
+@router.post("/cases/{case_id}/proposals/{proposal_id}/accept")
+def accept_proposal(
+    *,
+    request: Request,
+    case_id: CaseId,
+    proposal_id: Annotated[str, Path(max_length=200)],
+    reviewer: Reviewer,
+    csrf: Csrf = "",
+    revision: Revision = "",
+) -> Response:
+    """A nurse or physician accepts one fact proposed from a document (the same lifecycle
+    as the API's ``POST /v1/cases/{id}/proposals/{pid}/accept``)."""
+    checked(reviewer, csrf)
+
+    def action(_record: CaseRecord) -> str:
+        desk(request).accept_proposal(reviewer.principal, case_id=case_id, proposal_id=proposal_id)
+        return "proposal"
+
+    return _act(
+        request=request,
+        reviewer=reviewer,
+        case_id=case_id,
+        revision=revision,
+        form="proposal",
+        entered={},
         action=action,
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from medpolicy.policy.model import FactDef
 from medpolicy.policy.registry import Registry
-from medpolicy.service import fact_changes
+from medpolicy.service import documents, fact_changes
 from medpolicy.service.cases import OPEN_STATUSES, CaseRecord
 from medpolicy.service.db.models import Case, CaseEvent, CaseVersion
 from medpolicy.terminology import icd10cm
@@ -57,6 +57,7 @@ VERSION_KIND = {
     "submitted": "Submitted by the provider",
     "information": "Information added",
     "reviewer": "Fact recorded by a reviewer",
+    "document": "Fact accepted from a document",
 }
 
 
@@ -184,12 +185,16 @@ def fact_rows(
         history = histories.get(fact_id, [])
         latest = history[-1] if history else None
         derived = entry.get("source") != "request"
+        source = entry.get("source")
+        document = entry.get("document")
+        if isinstance(document, Mapping) and document.get("name"):
+            source = f"{source} ({document['name']})"
         rows.append(
             {
                 "id": fact_id,
                 "label": definition.label if definition else fact_id,
                 "value": value_label(definition, entry.get("value")),
-                "source": entry.get("source") if derived or latest is None else latest["source"],
+                "source": source if derived or latest is None else latest["source"],
                 "note": None if derived or latest is None else latest["note"],
                 "earlier": [] if derived else history[:-1],
                 "changes": changes.get(fact_id, []),
@@ -246,7 +251,10 @@ def fact_histories(
             if history and history[-1]["raw"] == value:
                 continue
             who = names.get(version.actor_token_id, "unknown token")
-            source = "reviewer " + who if version.kind == "reviewer" else "provider request"
+            source = {
+                "reviewer": "reviewer " + who,
+                "document": f"{documents.SOURCE} {who}",
+            }.get(version.kind, "provider request")
             history.append(
                 {
                     "raw": value,
@@ -299,6 +307,9 @@ def event_title(event: CaseEvent) -> str:
         "reviewer_fact": f"Fact recorded: {detail.get('fact')}",
         "info_request": "Information requested",
         "letter": f"Letter sent: {detail.get('letter')}",
+        documents.DOCUMENT_EVENT: f"Document read: {detail.get('name')}",
+        documents.ACCEPTED_EVENT: f"Proposed fact accepted: {detail.get('fact')}",
+        documents.UNREAD_EVENT: f"Document not read: {detail.get('name')}",
         fact_changes.EVENT_KIND: "Facts changed"
         + (", sent to review" if detail.get("routed_to_review") else ""),
     }
@@ -322,7 +333,45 @@ def event_detail(event: CaseEvent) -> str:
     if event.kind == fact_changes.EVENT_KIND:
         changed = ", ".join(str(c.get("fact")) for c in detail.get("changes") or [])
         return f"{changed} (version {detail.get('version')}). {detail.get('why', '')}"
+    if event.kind == documents.DOCUMENT_EVENT:
+        return f"{len(detail.get('proposals') or [])} fact(s) proposed"
+    if event.kind == documents.ACCEPTED_EVENT:
+        return (
+            f"Evidence: \u201c{detail.get('evidence', '')}\u201d (version {detail.get('version')})"
+        )
+    if event.kind == documents.UNREAD_EVENT:
+        return f"Not read: {detail.get('reason', '')}"
     return ""
+
+
+def proposal_rows(
+    events: list[CaseEvent], dictionary: Mapping[str, FactDef]
+) -> list[dict[str, Any]]:
+    """Each fact proposed from the case's documents, with the words behind it, the
+    document, and whether a reviewer accepted it (``service/documents.py``)."""
+    rows = []
+    for proposal in documents.proposal_states(events):
+        definition = dictionary.get(str(proposal["fact"]))
+        rows.append(
+            {
+                "id": proposal["id"],
+                "label": definition.label if definition else proposal["fact"],
+                "value": value_label(definition, proposal["value"]),
+                "evidence": proposal["evidence"],
+                "document": proposal["document_name"] or proposal["document_id"],
+                "accepted": proposal["status"] == "accepted",
+            }
+        )
+    return rows
+
+
+def unread_documents(events: list[CaseEvent]) -> list[dict[str, str]]:
+    """Documents sent for the case that could not be read, and why: a nurse asks for them."""
+    return [
+        {"name": str(e.detail.get("name") or ""), "reason": str(e.detail.get("reason") or "")}
+        for e in events
+        if e.kind == documents.UNREAD_EVENT
+    ]
 
 
 def changes_since(record: CaseRecord, revision: str, names: Mapping[str, str]) -> list[Any]:
