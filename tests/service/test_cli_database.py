@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,27 @@ def test_a_postgresql_database_is_named_without_its_password() -> None:
     described = describe_database("postgresql+psycopg://medpolicy:s3cret@db.example:5432/pa")
     assert "s3cret" not in described
     assert described.startswith("PostgreSQL database postgresql://medpolicy:***@db.example")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["token", "create", "--role", "nurse"], ["token", "list"], ["audit", "verify"]],
+)
+def test_token_and_audit_commands_leave_the_web_framework_unloaded(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # A person runs these by hand between server starts; the web framework and the app
+    # cost them about a second of start-up for nothing.
+    folder = served_folder(tmp_path)
+    probe = (
+        "import sys\n"
+        "from medpolicy.cli.main import main\n"
+        f"code = main({[*command, '--data-dir', str(folder)]!r})\n"
+        "loaded = sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'jinja2') "
+        "if m in sys.modules)\n"
+        "print('LOADED', code, loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "LOADED 0 []" in done.stderr, done.stderr[-2000:]

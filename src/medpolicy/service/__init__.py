@@ -7,7 +7,26 @@ hash-chained audit log. The engine's contract is used as is: the service stores 
 contract request and the contract determination, never a private shape of either.
 """
 
-from medpolicy.service.api.app import create_app
-from medpolicy.service.config import ServiceSettings
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from medpolicy.service.api.app import create_app
+    from medpolicy.service.config import ServiceSettings
 
 __all__ = ["ServiceSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``create_app`` and ``ServiceSettings``, imported on first use: the web framework
+    costs a second at startup that ``token`` and ``audit`` commands have no use for."""
+    if name == "create_app":
+        from medpolicy.service.api.app import create_app
+
+        return create_app
+    if name == "ServiceSettings":
+        from medpolicy.service.config import ServiceSettings
+
+        return ServiceSettings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
