@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 
 from medpolicy import RequestError, evaluate
-from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
+from medpolicy.adapters.json_codec import MEMBERS, DeterminationEncoder, Refusal, RequestDecoder
 from medpolicy.adapters.json_request import parse_request
 from medpolicy.api import default_engine
 
@@ -34,8 +34,33 @@ def test_a_line_decided_through_msgspec_is_the_contract_determination(
 ) -> None:
     request = {"request_id": "R-1", "member": {"id": "M1", "state": "oh"}, **request}
     line = json.dumps(request).encode()
-    decided = json.loads(ENCODE(ENGINE.determine(DECODER.decode(line))))
-    assert decided == evaluate(request).to_dict()
+    written = ENCODE(ENGINE.determine(DECODER.decode(line)))
+    decided = json.loads(written)
+    reference = evaluate(request)
+    assert decided == reference.to_dict()
+    assert list(decided) == list(MEMBERS) == list(reference.to_dict())
+    assert json.loads(reference.to_json()) == decided
+
+
+def test_a_batch_written_as_fragments_is_the_answers_one_per_line() -> None:
+    """``write`` appends fragments that a batch joins; joined, they are each answer's JSON
+    (the same text ``encode`` gives), with nothing shared leaking between answers."""
+    lines = [
+        {**GOOD, "request_id": "A", "member": {"line_of_business": "medicaid"}},
+        {**GOOD, "request_id": "B", "facts": {"prior_hsct": "autologous"}},
+        {**GOOD, "request_id": None, "diagnoses": ["C92.0"]},
+        {"request_id": "D", "service": {"code": "Q2056", "date_of_service": "2026-03-02"}},
+    ]
+    encoder = DeterminationEncoder()
+    parts: list[bytes] = []
+    for request in lines:
+        encoder.write(ENGINE.determine(DECODER.decode(json.dumps(request))), parts)
+        parts.append(b"\n")
+    written = b"".join(parts).decode().splitlines()
+    assert [json.loads(line) for line in written] == [evaluate(r).to_dict() for r in lines]
+    assert written == [
+        ENCODE(ENGINE.determine(DECODER.decode(json.dumps(r)))).decode() for r in lines
+    ]
 
 
 REFUSED = [

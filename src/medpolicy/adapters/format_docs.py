@@ -85,7 +85,7 @@ def render_request(registry: Registry, example: dict[str, Any]) -> str:
 
 def render_determination(examples: list[dict[str, Any]]) -> str:
     """The determination format: members in order, outcomes and next steps, examples."""
-    fields = [field.encode_name for field in msgspec.structs.fields(json_codec._DeterminationOut)]
+    fields = json_codec.MEMBERS
     lines = [
         _HEADER + "# The determination",
         "",

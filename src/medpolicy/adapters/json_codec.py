@@ -22,16 +22,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import msgspec
 
 from medpolicy.adapters import json_request
 from medpolicy.domain import (
-    Advisory,
     CoverageRequest,
     Determination,
-    FactEvidence,
     LineOfBusiness,
     Member,
     PolicyRef,
@@ -44,7 +42,7 @@ from medpolicy.policy.registry import Registry
 
 _states = json_request.STATES
 
-__all__ = ["DeterminationEncoder", "Refusal", "RequestDecoder"]
+__all__ = ["MEMBERS", "DeterminationEncoder", "Refusal", "RequestDecoder"]
 
 _Text = Annotated[str, msgspec.Meta(min_length=1, max_length=json_request.MAX_TEXT)]
 
@@ -139,10 +137,10 @@ class RequestDecoder:
         )
 
 
-class _DeterminationOut(msgspec.Struct):
-    """The contract determination's members, in the contract's order."""
+class _Shared(msgspec.Struct):
+    """The members of a determination between its request id and its warnings, in the
+    contract's order: the same for every request of a section with the same verdict."""
 
-    request_id: str | None
     policy: msgspec.Raw
     service: msgspec.Raw
     coverage_basis: str | None
@@ -152,9 +150,15 @@ class _DeterminationOut(msgspec.Struct):
     criteria: msgspec.Raw
     exclusions: msgspec.Raw
     missing: msgspec.Raw
-    warnings: msgspec.Raw
-    facts: dict[str, FactEvidence]
 
+
+MEMBERS: tuple[str, ...] = (
+    "request_id",
+    *(field.encode_name for field in msgspec.structs.fields(_Shared)),
+    "warnings",
+    "facts",
+)
+"""A determination's members in the order they are written (CONTRACT.md)."""
 
 _encode = msgspec.json.Encoder().encode
 
@@ -163,56 +167,70 @@ def _raw(value: Any) -> msgspec.Raw:
     return msgspec.Raw(_encode(value))
 
 
-def _verdict_parts(verdict: Verdict) -> tuple[msgspec.Raw, ...]:
-    """The verdict's shared members as JSON: its records are Structs whose fields are in
-    the contract's order, so msgspec writes them as ``to_dict`` would, in one C pass."""
+_parts: Memo[Any, msgspec.Raw] = Memo(_raw)
+"""Parts that recur from request to request, as JSON: checklists and missing lists
+(verdicts that differ only in their reasons share them), policy and service references,
+and sets of warnings (their messages are long, and the same few sets come back)."""
+
+_MiddleKey = tuple[PolicyRef | None, ServiceRef, str | None, Verdict]
+
+
+def _middle(key: _MiddleKey) -> bytes:
+    """``"policy":...,"missing":[...]``: the shared members, written once per key."""
+    policy, service, basis, verdict = key
     parts = _parts
-    return (
+    members = _Shared(
+        parts[policy],
+        parts[service],
+        basis,
+        verdict.outcome,
+        verdict.next_step,
         _raw(verdict.reasons),
         parts[verdict.criteria],
         parts[verdict.exclusions],
         parts[verdict.missing],
     )
+    return _encode(members)[1:-1]
 
 
-_parts: Memo[tuple[Any, ...], msgspec.Raw] = Memo(_raw)
-"""Checklists and missing lists as JSON: verdicts that differ only in their reasons (a
-coverage basis, a caution) share them, and are written once."""
-
-_shared: Memo[PolicyRef | ServiceRef | tuple[Advisory, ...] | None, msgspec.Raw] = Memo(_raw)
-"""Parts of a determination that recur from request to request, as JSON: the policy and
-service references of a section, and a set of warnings (their messages are long, and the
-same few sets come back)."""
-
-
-_verdicts: Memo[Verdict, tuple[msgspec.Raw, ...]] = Memo(_verdict_parts)
+_middles: Memo[_MiddleKey, bytes] = Memo(_middle)
 
 
 class DeterminationEncoder:
-    """Determinations as the contract's JSON (CONTRACT.md, "Determination"), as bytes."""
+    """Determinations as the contract's JSON (CONTRACT.md, "Determination"), as bytes.
+
+    A determination is written as fragments: its request id and facts, encoded for it,
+    around the members it shares with every request of its section and verdict, encoded
+    once. A batch joins the fragments of many answers in one copy instead of copying each
+    answer's checklist into an object of its own first.
+    """
 
     def __init__(self) -> None:
         self._encode = msgspec.json.Encoder().encode
 
     def encode(self, determination: Determination) -> bytes:
-        return self._encode(self._out(determination))
+        parts: list[bytes] = []
+        self.write(determination, parts)
+        return b"".join(parts)
 
-    @staticmethod
-    def _out(determination: Determination) -> _DeterminationOut:
-        verdict = determination.verdict
-        reasons, criteria, exclusions, missing = _verdicts[verdict]
-        shared = _shared
-        return _DeterminationOut(
-            determination.request_id,
-            shared[determination.policy],
-            shared[determination.service],
-            determination.coverage_basis,
-            verdict.outcome,
-            verdict.next_step,
-            reasons,
-            criteria,
-            exclusions,
-            missing,
-            shared[determination.warnings],
-            cast(dict[str, FactEvidence], determination.facts),
+    def write(self, determination: Determination, parts: list[bytes]) -> None:
+        """Append the fragments of the determination's JSON to ``parts``."""
+        encode = self._encode
+        parts += (
+            b'{"request_id":',
+            encode(determination.request_id),
+            b",",
+            _middles[
+                (
+                    determination.policy,
+                    determination.service,
+                    determination.coverage_basis,
+                    determination.verdict,
+                )
+            ],
+            b',"warnings":',
+            _parts[determination.warnings],
+            b',"facts":',
+            encode(determination.facts),
+            b"}",
         )

@@ -47,34 +47,37 @@ def decide_stream(stream: BinaryIO, name: str, *, as_text: bool, quiet: bool) ->
     batch = 1 if is_interactive(stream) else _BATCH
     bar = None if quiet else _progress_bar(stream, name)
     tally: dict[str | None, int] = {}
-    buffer: list[bytes] = []
     if as_text:
         lines = documents(stream, json.loads)
     else:
         lines = documents(stream, answer.decoder.read, quick=answer.decoder.read_valid)
-    # Valid requests, nearly every line of a batch, are decided inline; the rest are
-    # answered by ``answer`` with their error.
-    determine, encode, request_type = engine.determine, answer.encode, CoverageRequest
-    get, append = tally.get, buffer.append
+    # Valid requests, nearly every line of a batch, are decided inline and their answers
+    # kept as fragments until the batch is written in one piece; the rest are answered by
+    # ``answer`` with their error.
+    determine, write, request_type = engine.determine, answer.write, CoverageRequest
+    get = tally.get
+    parts: list[bytes] = []
+    waiting = 0
     for _, document in lines:
         if document.__class__ is request_type and not as_text:
             result = determine(document)
-            append(encode(result))
+            write(result, parts)
             outcome: str | None = result.verdict.outcome
         else:
             line, outcome = answer(document)
-            append(line)
+            parts.append(line)
+        parts.append(b"\n")
         tally[outcome] = get(outcome, 0) + 1
-        if len(buffer) >= batch:
-            append(b"")
-            out.write(b"\n".join(buffer))
+        waiting += 1
+        if waiting >= batch:
+            out.write(b"".join(parts))
             out.flush()
-            buffer.clear()
+            parts.clear()
+            waiting = 0
             if bar is not None:
                 bar.advance(stream, sum(tally.values()))
-    if buffer:
-        append(b"")
-        out.write(b"\n".join(buffer))
+    if parts:
+        out.write(b"".join(parts))
     out.flush()
     if bar is not None:
         bar.close()
@@ -100,7 +103,8 @@ class _Answers:
     def __init__(self, engine: Engine, *, as_text: bool) -> None:
         self.engine = engine
         self.decoder = RequestDecoder(engine.registry)
-        self.encode = DeterminationEncoder().encode
+        encoder = DeterminationEncoder()
+        self.encode, self.write = encoder.encode, encoder.write
         self._as_text = as_text
 
     def __call__(self, document: Any) -> tuple[bytes, str | None]:
