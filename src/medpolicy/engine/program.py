@@ -135,14 +135,26 @@ class SectionProgram:
         self._judged: tuple[Memo[Any, int], ...] = tuple(
             Memo(self._judge_for(i)) for i in range(len(self.nodes))
         )
-        self._verdicts: Memo[tuple[str, Pattern], Verdict] = Memo(self._decide)
+        self._judging = tuple(zip(self._judged, self._node_keys, strict=True))
+        self._open: Memo[tuple[str, Pattern, tuple[int, ...]], Verdict] = Memo(self._decide_open)
         self._settled: Memo[tuple[str, tuple[int, ...]], Verdict | None] = Memo(self._settle)
         self._composed: Memo[tuple[Any, ...], Verdict] = Memo(self._compose)
         self._shared: Memo[tuple[Any, ...], Verdict] = Memo(self._share)
 
     def verdict(self, pattern: Pattern, basis: str) -> Verdict:
-        """The shared verdict for a pattern under a coverage basis (computed once)."""
-        return self._verdicts[(basis, pattern)]
+        """The shared verdict for a pattern under a coverage basis.
+
+        Each top-level criterion is judged from its own facts' classes (a small table per
+        criterion), and the checklist lines settle the verdict for most patterns; only a
+        pattern whose outcome they leave open is looked up as a whole, to find which
+        unknown facts could still change it. A batch with many distinct patterns thus
+        fills a few small tables, not one entry per pattern.
+        """
+        numbers = tuple([memo[node_key(pattern)] for memo, node_key in self._judging])
+        settled = self._settled[(basis, numbers)]
+        if settled is not None:
+            return settled
+        return self._open[(basis, pattern, numbers)]
 
     def _judge_for(self, index: int) -> Callable[[Any], int]:
         """How to judge top-level node ``index`` from its own facts' classes: the number
@@ -168,13 +180,11 @@ class SectionProgram:
 
         return judge_node
 
-    def _decide(self, key: tuple[str, Pattern]) -> Verdict:
-        basis, pattern = key
-        judged = zip(self._judged, self._node_keys, strict=True)
-        numbers = tuple([memo[node_key(pattern)] for memo, node_key in judged])
-        settled = self._settled[(basis, numbers)]
-        if settled is not None:
-            return settled
+    def _decide_open(self, key: tuple[str, Pattern, tuple[int, ...]]) -> Verdict:
+        """The verdict of a pattern whose checklist lines leave the outcome open: the
+        section's decision diagram, restricted to the pattern, says whether the unknown
+        facts can change it and which of them can."""
+        basis, pattern, numbers = key
         outcome: Outcome = Outcome.INSUFFICIENT_INFORMATION
         missing: tuple[int, ...] = ()
         restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
@@ -187,8 +197,7 @@ class SectionProgram:
     def _settle(self, key: tuple[str, tuple[int, ...]]) -> Verdict | None:
         """The verdict of every pattern whose checklist lines are ``numbers``, when those
         lines settle the outcome; None when it is open and the pattern itself must be
-        asked which facts could still change it. Many patterns share their lines, so a
-        pattern seen for the first time usually costs one lookup here."""
+        asked which facts could still change it."""
         basis, numbers = key
         results = self._results(numbers)
         split = len(self.section.criteria)
