@@ -137,72 +137,80 @@ class RequestDecoder:
         )
 
 
-class _Shared(msgspec.Struct):
-    """The members of a determination between its request id and its warnings, in the
-    contract's order: the same for every request of a section with the same verdict."""
-
-    policy: msgspec.Raw
-    service: msgspec.Raw
-    coverage_basis: str | None
-    outcome: str
-    next_step: str
-    reasons: msgspec.Raw
-    criteria: msgspec.Raw
-    exclusions: msgspec.Raw
-    missing: msgspec.Raw
-
-
-MEMBERS: tuple[str, ...] = (
-    "request_id",
-    *(field.encode_name for field in msgspec.structs.fields(_Shared)),
-    "warnings",
-    "facts",
+_SHARED = (
+    "policy",
+    "service",
+    "coverage_basis",
+    "outcome",
+    "next_step",
+    "reasons",
+    "criteria",
+    "exclusions",
+    "missing",
 )
+"""The members between a determination's request id and its warnings: the same for every
+request of a section with the same verdict."""
+
+MEMBERS: tuple[str, ...] = ("request_id", *_SHARED, "warnings", "facts")
 """A determination's members in the order they are written (CONTRACT.md)."""
 
 _encode = msgspec.json.Encoder().encode
 
+_json: Memo[Any, bytes] = Memo(_encode)
+"""Values that recur from answer to answer, as JSON, each written once: checklist lines,
+missing facts, reasons, policy and service references, and sets of warnings."""
 
-def _raw(value: Any) -> msgspec.Raw:
-    return msgspec.Raw(_encode(value))
+_NAMES = {name: f',"{name}":'.encode() for name in MEMBERS}
 
 
-_parts: Memo[Any, msgspec.Raw] = Memo(_raw)
-"""Parts that recur from request to request, as JSON: checklists and missing lists
-(verdicts that differ only in their reasons share them), policy and service references,
-and sets of warnings (their messages are long, and the same few sets come back)."""
+def _array(items: tuple[Any, ...]) -> tuple[bytes, ...]:
+    """A JSON array as fragments: its items' shared JSON between brackets and commas."""
+    if not items:
+        return (b"[]",)
+    json_of = _json
+    out = [b"["]
+    for item in items:
+        out += (json_of[item], b",")
+    out[-1] = b"]"
+    return tuple(out)
+
 
 _MiddleKey = tuple[PolicyRef | None, ServiceRef, str | None, Verdict]
 
 
-def _middle(key: _MiddleKey) -> bytes:
-    """``"policy":...,"missing":[...]``: the shared members, written once per key."""
+def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
+    """The shared members (``,"policy":...,"missing":[...]``) as fragments: references to
+    the JSON of their parts, so that the thousands of verdicts of a batch share a few
+    hundred checklist lines instead of each holding a copy of its whole checklist."""
     policy, service, basis, verdict = key
-    parts = _parts
-    members = _Shared(
-        parts[policy],
-        parts[service],
-        basis,
-        verdict.outcome,
-        verdict.next_step,
-        _raw(verdict.reasons),
-        parts[verdict.criteria],
-        parts[verdict.exclusions],
-        parts[verdict.missing],
-    )
-    return _encode(members)[1:-1]
+    json_of = _json
+    values: dict[str, tuple[bytes, ...]] = {
+        "policy": (json_of[policy],),
+        "service": (json_of[service],),
+        "coverage_basis": (json_of[basis],),
+        "outcome": (json_of[verdict.outcome.value],),
+        "next_step": (json_of[verdict.next_step.value],),
+        "reasons": _array(verdict.reasons),
+        "criteria": _array(verdict.criteria),
+        "exclusions": _array(verdict.exclusions),
+        "missing": _array(verdict.missing),
+    }
+    out: list[bytes] = []
+    for name in _SHARED:
+        out += (_NAMES[name], *values[name])
+    out[0] = out[0][1:]
+    return tuple(out)
 
 
-_middles: Memo[_MiddleKey, bytes] = Memo(_middle)
+_middles: Memo[_MiddleKey, tuple[bytes, ...]] = Memo(_middle)
 
 
 class DeterminationEncoder:
     """Determinations as the contract's JSON (CONTRACT.md, "Determination"), as bytes.
 
     A determination is written as fragments: its request id and facts, encoded for it,
-    around the members it shares with every request of its section and verdict, encoded
-    once. A batch joins the fragments of many answers in one copy instead of copying each
-    answer's checklist into an object of its own first.
+    around the members it shares with every request of its section and verdict, whose
+    JSON is written once. A batch joins the fragments of many answers in one copy.
     """
 
     def __init__(self) -> None:
@@ -216,21 +224,22 @@ class DeterminationEncoder:
     def write(self, determination: Determination, parts: list[bytes]) -> None:
         """Append the fragments of the determination's JSON to ``parts``."""
         encode = self._encode
+        parts += (b'{"request_id":', encode(determination.request_id), b",")
+        parts += _middles[
+            (
+                determination.policy,
+                determination.service,
+                determination.coverage_basis,
+                determination.verdict,
+            )
+        ]
         parts += (
-            b'{"request_id":',
-            encode(determination.request_id),
-            b",",
-            _middles[
-                (
-                    determination.policy,
-                    determination.service,
-                    determination.coverage_basis,
-                    determination.verdict,
-                )
-            ],
-            b',"warnings":',
-            _parts[determination.warnings],
-            b',"facts":',
+            _WARNINGS,
+            _json[determination.warnings],
+            _FACTS,
             encode(determination.facts),
             b"}",
         )
+
+
+_WARNINGS, _FACTS = _NAMES["warnings"], _NAMES["facts"]
