@@ -18,6 +18,12 @@ from medpolicy.domain import Status
 from medpolicy.policy.registry import default_registry
 
 POLICY = default_registry().policies[0]
+CAUTIONS = {
+    caution.code
+    for version in POLICY.versions
+    for section in version.sections.values()
+    for caution in section.cautions
+}
 SETTLED = {"meets_criteria", "does_not_meet_criteria", "experimental_investigational"}
 DIAGNOSES = [
     "C92.02",
@@ -122,8 +128,25 @@ def test_meets_criteria_only_with_every_exclusion_ruled_out(request: dict[str, A
     if result.outcome == "meets_criteria":
         assert all(e.status in (Status.NOT_MET, Status.NOT_APPLICABLE) for e in result.exclusions)
         assert all(c.status in (Status.MET, Status.NOT_APPLICABLE) for c in result.criteria)
-        cautions = [w for w in result.warnings if w.code.startswith("caution_")]
+        cautions = [w for w in result.warnings if w.code in CAUTIONS]
         assert result.next_step == ("physician_review" if cautions else "approve")
+
+
+@PROPERTY
+@given(requests)
+def test_an_adverse_outcome_names_what_decides_it(request: dict[str, Any]) -> None:
+    """A failed request shows a criterion not met and an experimental one an exclusion
+    that applies, on the checklist and in the reasons, even when Kleene's logic alone
+    would leave that criterion unknown (the exact analysis settles it)."""
+    result = evaluate(request)
+    if result.outcome == "does_not_meet_criteria":
+        failed = [c.id for c in result.criteria if c.status is Status.NOT_MET]
+        assert failed
+        assert any(f"Criterion {failed[0]} " in reason for reason in result.reasons)
+    if result.outcome == "experimental_investigational":
+        applying = [e.id for e in result.exclusions if e.status is Status.MET]
+        assert applying
+        assert any(f"Exclusion {applying[0]} " in reason for reason in result.reasons)
 
 
 @PROPERTY

@@ -245,6 +245,8 @@ class SectionDiagrams:
     ) -> None:
         self.diagram = Diagram([len(values) for values in classes])
         self._position, self._classes = position, classes
+        self._top = (*section.criteria, *section.exclusions)
+        self._nodes: tuple[int, ...] | None = None
         excluded = self._fold(_any, section.exclusions)
         criteria = self._fold(_all, section.criteria)
         self.outcome = self.diagram.apply(_outcome, excluded, criteria)
@@ -252,6 +254,14 @@ class SectionDiagrams:
             self.diagram.map(lambda s: s is _MET, self.status(c.when))
             for c in (section.cautions if with_cautions else ())
         )
+
+    def settled_status(self, index: int, pattern: Pattern) -> Status | None:
+        """The status top-level node ``index`` (criteria, then exclusions) has in every
+        completion of ``pattern``, when all completions agree; else None."""
+        if self._nodes is None:
+            self._nodes = tuple(self.status(node) for node in self._top)
+        restricted = self.diagram.restrict(self._nodes[index], pattern)
+        return restricted.value if restricted.is_leaf else None
 
     def status(self, node: Node) -> int:
         """The diagram of a node's status (Kleene's logic with every fact known)."""

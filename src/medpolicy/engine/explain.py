@@ -108,6 +108,11 @@ def _not_met(item: CriterionResult, label: str) -> str:
         text = text.rstrip(".") + "."
     elif failed:
         text += " None of its options is met: " + ", ".join(c.id for c in failed) + "."
+    elif any(c.status is Status.UNKNOWN for c in item.children):
+        text += (
+            " No answer to what is still unreported would meet it, so it fails whatever"
+            " those answers are."
+        )
     return text
 
 

@@ -185,14 +185,34 @@ class SectionProgram:
         section's decision diagram, restricted to the pattern, says whether the unknown
         facts can change it and which of them can."""
         basis, pattern, numbers = key
-        outcome: Outcome = Outcome.INSUFFICIENT_INFORMATION
-        missing: tuple[int, ...] = ()
         restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
-        if restricted.is_leaf:
-            outcome = restricted.value
-        else:
+        if not restricted.is_leaf:
             missing = tuple(sorted(restricted.support()))
-        return self._composed[(basis, outcome, numbers, missing)]
+            return self._composed[(basis, Outcome.INSUFFICIENT_INFORMATION, numbers, missing)]
+        return self._composed[(basis, restricted.value, self._settled_lines(numbers, pattern), ())]
+
+    def _settled_lines(self, numbers: tuple[int, ...], pattern: Pattern) -> tuple[int, ...]:
+        """The checklist lines of a pattern whose outcome every completion agrees on,
+        although Kleene's logic leaves some criterion unknown (cells from another donor
+        fail the boost's source criterion whatever the transplant was, but each branch of
+        it reads the transplant). Such a criterion shows the status every completion gives
+        it, so the checklist and the reasons name what decides the outcome."""
+        settled = list(numbers)
+        for index, number in enumerate(numbers):
+            line = self._results_of[index][number]
+            if line.status is not Status.UNKNOWN:
+                continue
+            status = self.diagrams.settled_status(index, pattern)
+            if status is None:
+                continue
+            exact = CriterionResult(line.id, line.text, line.citation, status, line.children)
+            distinct, results = self._distinct[index], self._results_of[index]
+            found = distinct.get(exact)
+            if found is None:
+                found = distinct[exact] = len(results)
+                results.append(exact)
+            settled[index] = found
+        return tuple(settled)
 
     def _settle(self, key: tuple[str, tuple[int, ...]]) -> Verdict | None:
         """The verdict of every pattern whose checklist lines are ``numbers``, when those
