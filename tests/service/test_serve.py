@@ -7,6 +7,7 @@ data folder of its own, so nothing the developer has configured leaks into the t
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -110,3 +111,21 @@ def test_postgres_is_chosen_by_environment_or_option(
         assert httpx.get(url + "/health").json()["database"] == "postgresql"
     assert migrated_tables(postgres_url) >= TABLES
     assert list(home.rglob("*.sqlite3")) == []
+
+
+def test_a_port_in_use_is_one_clear_line_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from medpolicy.cli.main import main
+
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        data = tmp_path / "data"
+        assert main(["serve", "--port", str(port), "--data-dir", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1 port {port}: Address already in use" in err
+    assert "--port" in err
+    assert "serving on" not in err
+    assert not (data / "medpolicy.sqlite3").exists()

@@ -164,6 +164,15 @@ def _serve(args: argparse.Namespace) -> int:
     if tls != bool(args.ssl_keyfile):
         print("medpolicy: --ssl-certfile and --ssl-keyfile go together", file=sys.stderr)
         return 2
+    taken = _address_taken(settings.host, settings.port)
+    if taken:
+        print(
+            f"medpolicy: cannot listen on {settings.host} port {settings.port}: {taken} "
+            "(another `medpolicy serve` still running?). Stop it, or give --port "
+            "(MEDPOLICY_PORT).",
+            file=sys.stderr,
+        )
+        return 2
     from medpolicy.service.config import ConfigurationError
 
     try:
@@ -191,6 +200,26 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_keyfile=args.ssl_keyfile,
     )
     return 0
+
+
+def _address_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen on ``host``:``port`` (None when it can), found before
+    the database is opened, so that a second server says so instead of announcing that it
+    serves and then failing."""
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        return f"{error.strerror or error}"
+    family, kind, proto, _, address = found[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            return f"{error.strerror or error}"
+    return None
 
 
 def log_config(level: str) -> dict[str, Any]:
