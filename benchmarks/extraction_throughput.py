@@ -1,6 +1,6 @@
 """Note extraction throughput: clinical notes read per second on one core.
 
-Reads the labelled notes (the 60 development notes of tests/extraction/notes and the 12
+Reads the labelled notes (the development notes of tests/extraction/notes and the 12
 public ones of ../shared/notes, when present) repeated to N notes, on one CPU:
 
 - batched through ``Extractor.extract_many`` (what `medpolicy extract FILE` does);

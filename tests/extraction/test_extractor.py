@@ -337,3 +337,72 @@ def test_telegraphic_and_abbreviated_statements_are_read(
     extractor: Extractor, text: str, fact: str, value: Any
 ) -> None:
     assert read(extractor, text).facts[fact] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "fact", "value"),
+    [
+        ("Unsorted blood: host DNA 21%.", "38243", "donor_chimerism_percent", 79),
+        (
+            "Myeloid cells low; whole-blood donor chimerism 9%.",
+            "38243",
+            "donor_chimerism_percent",
+            9,
+        ),
+        (
+            "Tandem autologous transplants 2024. No allogeneic transplant.",
+            "38243",
+            "prior_hsct",
+            "autologous",
+        ),
+        (
+            "Sibling allograft for myelodysplasia.",
+            "38242",
+            "diagnosis_category",
+            "hematologic_malignancy",
+        ),
+        (
+            "Marrow 03/01/2026: morphologically and molecularly negative.",
+            "38242",
+            "relapse_confirmed",
+            False,
+        ),
+        (
+            "Boost from her sister, a different matched donor, for poor graft function.",
+            "38243",
+            "cell_source",
+            "other_donor",
+        ),
+        (
+            "DLI from the original donor to correct the falling chimerism.",
+            "38242",
+            "dli_indication",
+            "mixed_chimerism_conversion",
+        ),
+    ],
+)
+def test_host_shares_hyphenated_samples_and_named_transplants_are_read(
+    extractor: Extractor, text: str, service: str, fact: str, value: Any
+) -> None:
+    assert read(extractor, text, service).facts[fact] == value
+
+
+def test_a_graft_rejection_that_would_be_managed_otherwise_is_not_a_diagnosis(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Poor graft function is likely, but graft rejection or drug toxicity "
+        "would be treated otherwise."
+    )
+    result = read(extractor, text, "38243")
+    assert result.facts["graft_failure"] is None
+    assert "hypothetical" in aside(result, "graft_failure")
+
+
+def test_two_chimerisms_that_disagree_on_the_same_day_stay_unknown(extractor: Extractor) -> None:
+    text = (
+        "Sample 1, 2026-02-09, unsorted: donor 70%.\n"
+        "Sample 2, 2026-02-09, marrow: donor 90%.\n"
+        "Prior 2025-10-01 unsorted donor 95%."
+    )
+    assert read(extractor, text).facts["donor_chimerism_percent"] is None

@@ -366,13 +366,24 @@ def _choose(found: list[_Finding], conflict: str, title_end: int) -> _Finding | 
 
 def _latest_dated(found: list[_Finding]) -> _Finding | None:
     """The later dated of disagreeing findings, when every one has a date (on different
-    clocks, the later written); ``None`` when one is undated, since it may be older or newer."""
+    clocks, the later written); ``None`` when one is undated, since it may be older or newer,
+    or when two values disagree on the same date (two samples of one day: which is the
+    unsorted one is for a reader to say)."""
     if any(f.date is None for f in found):
         return None
     best = found[0]
     for finding in found[1:]:
         if _wins(finding, best, specific_first=False):
             best = finding
+    for finding in found:
+        same_day = (
+            finding.date is not None
+            and best.date is not None
+            and finding.date.clock == best.date.clock
+            and finding.date.key == best.date.key
+        )
+        if same_day and repr(finding.value) != repr(best.value):
+            return None
     return best
 
 
