@@ -25,7 +25,7 @@ EXIT_INTERNAL = 70
 
 
 _POLICIES_HELP = (
-    "folder of policy folders to read, e.g. a working copy under review "
+    "a folder of policy folders, or one policy folder, e.g. a working copy under review "
     "(MEDPOLICY_POLICIES; default: the installed policies)"
 )
 _ENGINE_COMMANDS = frozenset({"evaluate", "policy", "extract", "review"})
@@ -125,7 +125,7 @@ def _parser(*, with_service: bool = True) -> argparse.ArgumentParser:
         metavar="DIR",
         help="the same as --policies DIR (kept for existing scripts)",
     )
-    check.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP + "; or one policy folder")
+    check.add_argument("--policies", metavar="DIR", help=_POLICIES_HELP)
     check.add_argument(
         "--strict",
         action="store_true",
@@ -226,7 +226,10 @@ def _policy(policy_id: str, folder: str | None = None) -> Any:
     if folder:
         from medpolicy.policy.registry import Registry
 
-        registry = Registry.from_directory(folder)
+        chosen = Path(folder)
+        if (chosen / "policy.yaml").is_file():
+            chosen = chosen.parent
+        registry = Registry.from_directory(chosen)
     else:
         registry = default_engine().registry
     policy = registry.policy(policy_id)

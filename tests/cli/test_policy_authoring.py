@@ -1,5 +1,5 @@
-"""`medpolicy policy check` for a policy author: which folder, and which versions no golden
-case exercises."""
+"""`medpolicy policy show|diff|check` for a policy author editing a working copy: which
+folder, a version that starts in the future, and versions no golden case exercises."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ UNTESTED = (
 )
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, action: str = "check") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*MEDPOLICY, "policy", "check", *args],
+        [*MEDPOLICY, "policy", action, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -86,3 +86,16 @@ def test_help_documents_the_folder_and_strict() -> None:
     assert "--policies DIR" in done.stdout
     assert "--strict" in done.stdout
     assert "no golden case" in done.stdout
+
+
+@pytest.mark.parametrize("where", ["folder of policies", "one policy folder"])
+def test_diff_and_show_give_a_future_version_its_first_day(working_copy: Path, where: str) -> None:
+    folder = working_copy if where == "folder of policies" else working_copy / "mcp-210"
+    diff = run("MCP-210", "2025-08-13", "2027-01-01", "--policies", str(folder), action="diff")
+    assert diff.returncode == 0, diff.stderr
+    assert "- Version 2025-08-13: dates of service 2025-08-13 to 2026-12-31." in diff.stdout
+    assert "- Version 2027-01-01: dates of service from 2027-01-01." in diff.stdout
+    assert "today" not in diff.stdout
+    show = run("MCP-210", "--policies", str(folder), action="show")
+    assert show.returncode == 0, show.stderr
+    assert "Version **2027-01-01**, for dates of service from 2027-01-01." in show.stdout
