@@ -84,9 +84,9 @@ def merge(
         _disagreement(fact, what, message, stated.get(fact))
         for fact, what, message in disagreements
     ) + tuple(
-        _conflict(fact, value, derived[fact])
-        for fact, value in stated.items()
-        if fact in derived_values and derived_values[fact] != value
+        _conflict(fact, stated[fact], derived[fact])
+        for fact, value in derived_values.items()
+        if fact in stated and stated[fact] != value
     )
     return known, values, conflicts
 
@@ -123,14 +123,15 @@ class _Base:
     """What a set of diagnosis codes establishes for one section, before stated facts."""
 
     known: dict[str, FactEvidence]
-    watched: frozenset[str]
+    watched: tuple[str, ...]
     deciding: list[int | None]
     cautions: list[int | None]
     disagreements: tuple[tuple[str, Disagreement, str], ...]
+    unstated: tuple[None, ...]
 
 
-_Overlap = tuple[tuple[str, ...], tuple[tuple[str, type, Any], ...]]
-"""Codes, and the stated values of the facts those codes establish or dispute."""
+_Overlap = tuple[tuple[str, ...], tuple[Any, ...]]
+"""Codes, and the stated value (or None) of each fact those codes establish or dispute."""
 
 _Placed = tuple[FactEvidence, int, int | None, int, int | None]
 """A stated value: its evidence, its place and class in the deciding pattern and in the
@@ -178,26 +179,26 @@ class SectionFacts:
         conflicts: tuple[Advisory, ...] = ()
         watched = base.watched
         if watched:
-            key = tuple(
-                [(name, type(value), value) for name, value in stated.items() if name in watched]
-            )
-            if key or base.disagreements:
-                conflicts = self._conflicts[(codes, key)]
+            get = stated.get
+            overlap = tuple([get(fact) for fact in watched])
+            if base.disagreements or overlap != base.unstated:
+                conflicts = self._conflicts[(codes, overlap)]
         return known, tuple(deciding), tuple(cautions), conflicts
 
     def _base(self, codes: tuple[str, ...]) -> _Base:
         deciding: list[int | None] = [None] * len(self._deciding.facts)
         cautions: list[int | None] = [None] * len(self._cautions.facts)
         if not codes:
-            return _Base({}, frozenset(), deciding, cautions, ())
+            return _Base({}, (), deciding, cautions, (), ())
         known, values, disagreements = _derived[(self.policy, codes)]
         for fact, value in values.items():
             for classes, pattern in ((self._deciding, deciding), (self._cautions, cautions)):
                 place = classes.locate(fact, value)
                 if place is not None:
                     pattern[place[0]] = place[1]
-        watched = frozenset(values) | {fact for fact, _, _ in disagreements}
-        return _Base(known, watched, deciding, cautions, disagreements)
+        watched = (*values, *(fact for fact, _, _ in disagreements))
+        unstated = (None,) * len(watched)
+        return _Base(known, watched, deciding, cautions, disagreements, unstated)
 
     def _place(self, name: str, value: Any) -> _Placed:
         deciding = self._deciding.locate(name, value) or (-1, None)
@@ -206,5 +207,6 @@ class SectionFacts:
 
     def _conflicts_of(self, key: _Overlap) -> tuple[Advisory, ...]:
         codes, overlap = key
-        stated = {name: value for name, _, value in overlap}
+        watched = self._bases[codes].watched
+        stated = {f: v for f, v in zip(watched, overlap, strict=True) if v is not None}
         return merge(self.policy, stated, codes)[2]
