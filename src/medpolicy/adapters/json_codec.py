@@ -175,6 +175,10 @@ def _array(items: tuple[Any, ...]) -> tuple[bytes, ...]:
     return tuple(out)
 
 
+_arrays: Memo[tuple[Any, ...], tuple[bytes, ...]] = Memo(_array)
+"""Checklists and missing lists as fragments: verdicts that differ only in their reasons
+(a coverage basis, a caution) share them."""
+
 _MiddleKey = tuple[PolicyRef | None, ServiceRef, str | None, Verdict]
 
 
@@ -191,9 +195,9 @@ def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
         "outcome": (json_of[verdict.outcome.value],),
         "next_step": (json_of[verdict.next_step.value],),
         "reasons": _array(verdict.reasons),
-        "criteria": _array(verdict.criteria),
-        "exclusions": _array(verdict.exclusions),
-        "missing": _array(verdict.missing),
+        "criteria": _arrays[verdict.criteria],
+        "exclusions": _arrays[verdict.exclusions],
+        "missing": _arrays[verdict.missing],
     }
     out: list[bytes] = []
     for name in _SHARED:

@@ -17,7 +17,7 @@ from medpolicy.memo import Memo
 from medpolicy.policy.model import Disagreement, Policy
 from medpolicy.terminology.icd10cm import display
 
-__all__ = ["SectionFacts", "merge", "stated_evidence", "stated_facts"]
+__all__ = ["SectionFacts", "code_conflicts", "merge", "stated_evidence", "stated_facts"]
 
 
 Derived = tuple[dict[str, FactEvidence], dict[str, Any], tuple[tuple[str, Disagreement, str], ...]]
@@ -77,18 +77,28 @@ def merge(
     cache = _stated
     if policy is None or not codes:
         return {f: cache[(v.__class__, v)] for f, v in stated.items()}, stated, ()
-    derived, derived_values, disagreements = _derived[(policy, codes)]
+    derived, derived_values, _ = _derived[(policy, codes)]
     known = derived | {f: cache[(v.__class__, v)] for f, v in stated.items()}
     values = {**derived_values, **stated}
-    conflicts = tuple(
-        _disagreement(fact, what, message, stated.get(fact))
-        for fact, what, message in disagreements
-    ) + tuple(
-        _conflict(fact, stated[fact], derived[fact])
-        for fact, value in derived_values.items()
-        if fact in stated and stated[fact] != value
+    return known, values, code_conflicts(policy, stated, codes)
+
+
+def code_conflicts(
+    policy: Policy, stated: Mapping[str, Any], codes: tuple[str, ...]
+) -> tuple[Advisory, ...]:
+    """A warning for each fact the codes dispute among themselves (saying what became of
+    it), then for each stated value a code contradicts, in the policy's derivation order."""
+    derived, derived_values, disagreements = _derived[(policy, codes)]
+    told, said = _disagreements, _conflicts
+    get = stated.get
+    return tuple(
+        [told[(fact, what, message, get(fact))] for fact, what, message in disagreements]
+        + [
+            said[(fact, stated[fact].__class__, stated[fact], derived[fact])]
+            for fact, value in derived_values.items()
+            if fact in stated and stated[fact] != value
+        ]
     )
-    return known, values, conflicts
 
 
 def _disagreement(fact: str, what: Disagreement, message: str, stated: Any) -> Advisory:
@@ -108,6 +118,14 @@ def _conflict(fact: str, value: Any, derived: FactEvidence) -> Advisory:
             "A reviewer should confirm which is right."
         ),
     )
+
+
+_disagreements: Memo[tuple[str, Disagreement, str, Any], Advisory] = Memo(
+    lambda key: _disagreement(*key)
+)
+_conflicts: Memo[tuple[str, type, Any, FactEvidence], Advisory] = Memo(
+    lambda key: _conflict(key[0], key[2], key[3])
+)
 
 
 def _show(value: Any) -> str:
@@ -209,4 +227,4 @@ class SectionFacts:
         codes, overlap = key
         watched = self._bases[codes].watched
         stated = {f: v for f, v in zip(watched, overlap, strict=True) if v is not None}
-        return merge(self.policy, stated, codes)[2]
+        return code_conflicts(self.policy, stated, codes)
