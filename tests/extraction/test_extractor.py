@@ -406,3 +406,22 @@ def test_two_chimerisms_that_disagree_on_the_same_day_stay_unknown(extractor: Ex
         "Prior 2025-10-01 unsorted donor 95%."
     )
     assert read(extractor, text).facts["donor_chimerism_percent"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Acute GVHD of the skin versus a drug reaction.", "uncertain"),
+        ("Drug reaction versus acute GVHD of the skin.", "uncertain"),
+        ("Ruled out: acute GVHD.", "negated"),
+        ("Acute GVHD was ruled out on biopsy.", "negated"),
+        ("At transplant, acute GVHD was present.", "historical"),
+        ("Acute gut GVHD at transplant.", "historical"),
+    ],
+)
+def test_a_phrase_that_reaches_both_ways_applies_on_either_side(
+    extractor: Extractor, text: str, kind: str
+) -> None:
+    result = read(extractor, text)
+    assert result.facts["active_gvhd"] is None
+    assert kind in aside(result, "active_gvhd")

@@ -104,6 +104,12 @@ BREAKAGES: list[tuple[str, Callable[[Path], None], str, str]] = [
         "modifiers[0].literals[0]",
     ),
     (
+        "phrase in two modifiers (medspaCy would keep only one)",
+        lambda d: _edit(d / PIPELINE, '"has been excluded"]', '"has been excluded", "never"]'),
+        PIPELINE,
+        "modifiers[1].literals",
+    ),
+    (
         "key written twice",
         lambda d: _edit(
             d / PIPELINE, "  FAMILY: family\n", "  FAMILY: family\n  FAMILY: relative\n"

@@ -274,10 +274,28 @@ def _sections(
     return tuple(out)
 
 
+def _check_literals_once(pipeline: _PipelineSpec, file: str) -> None:
+    """Refuse a phrase given to two modifiers: medspaCy keeps one modifier on the same
+    words and drops the other silently, so the second would never apply."""
+    literal_at: dict[str, str] = {}
+    for i, spec in enumerate(pipeline.modifiers):
+        for k, literal in enumerate(spec.literals):
+            where = f"modifiers[{i}].literals[{k}]"
+            earlier = literal_at.setdefault(literal.lower(), where)
+            if earlier != where:
+                raise PolicyError(
+                    f"literal {literal!r} is already at {earlier}; one phrase may stand in "
+                    "one modifier only (use direction BIDIRECTIONAL for both sides)",
+                    file=file,
+                    path=where,
+                )
+
+
 def _modifiers(
     policy: Policy, pipeline: _PipelineSpec, kinds: Mapping[str, str], file: str
 ) -> tuple[ModifierRule, ...]:
     out: list[ModifierRule] = []
+    _check_literals_once(pipeline, file)
     for i, spec in enumerate(pipeline.modifiers):
         path = f"modifiers[{i}]"
         special = spec.direction in ("TERMINATE", "PSEUDO")
