@@ -187,23 +187,27 @@ def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
     the JSON of their parts, so that the thousands of verdicts of a batch share a few
     hundred checklist lines instead of each holding a copy of its whole checklist."""
     policy, service, basis, verdict = key
-    json_of = _json
-    values: dict[str, tuple[bytes, ...]] = {
-        "policy": (json_of[policy],),
-        "service": (json_of[service],),
-        "coverage_basis": (json_of[basis],),
-        "outcome": (json_of[verdict.outcome.value],),
-        "next_step": (json_of[verdict.next_step.value],),
-        "reasons": _array(verdict.reasons),
-        "criteria": _arrays[verdict.criteria],
-        "exclusions": _arrays[verdict.exclusions],
-        "missing": _arrays[verdict.missing],
-    }
-    out: list[bytes] = []
-    for name in _SHARED:
-        out += (_NAMES[name], *values[name])
-    out[0] = out[0][1:]
-    return tuple(out)
+    json_of, arrays, name = _json, _arrays, _NAMES
+    return (
+        name["policy"][1:],
+        json_of[policy],
+        name["service"],
+        json_of[service],
+        name["coverage_basis"],
+        json_of[basis],
+        name["outcome"],
+        json_of[verdict.outcome.value],
+        name["next_step"],
+        json_of[verdict.next_step.value],
+        name["reasons"],
+        *_array(verdict.reasons),
+        name["criteria"],
+        *arrays[verdict.criteria],
+        name["exclusions"],
+        *arrays[verdict.exclusions],
+        name["missing"],
+        *arrays[verdict.missing],
+    )
 
 
 _middles: Memo[_MiddleKey, tuple[bytes, ...]] = Memo(_middle)

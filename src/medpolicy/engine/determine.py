@@ -66,12 +66,14 @@ class _Compiled:
     fixed_warnings: tuple[Advisory, ...]
     caution_classes: FactClasses
     facts: SectionFacts = field(init=False)
+    bases: Memo[str | None, str] = field(init=False)
     cautions: Memo[tuple[Any, ...], tuple[Advisory, ...]] = field(init=False)
     reviewed: Memo[tuple[Verdict, tuple[Advisory, ...]], Verdict] = field(init=False)
 
     def __post_init__(self) -> None:
         program = self.program
         self.facts = SectionFacts(program.policy, program.classes, self.caution_classes)
+        self.bases = Memo(program.policy.coverage_basis.for_line)
         self.cautions = Memo(self._cautions_holding)
         self.reviewed = Memo(lambda key: explain.with_cautions(*key))
 
@@ -155,7 +157,7 @@ class Engine:
             request.facts or {}, request.diagnoses
         )
         member = request.member
-        basis = program.policy.coverage_basis.for_line(member.line_of_business if member else None)
+        basis = resolved.bases[member.line_of_business if member else None]
         verdict = program.verdict(deciding, basis)
         cautions = resolved.cautions[caution_pattern]
         if cautions:

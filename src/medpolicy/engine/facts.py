@@ -96,7 +96,7 @@ def code_conflicts(
         + [
             said[(fact, stated[fact].__class__, stated[fact], derived[fact])]
             for fact, value in derived_values.items()
-            if fact in stated and stated[fact] != value
+            if get(fact) is not None and stated[fact] != value
         ]
     )
 
@@ -145,11 +145,8 @@ class _Base:
     deciding: list[int | None]
     cautions: list[int | None]
     disagreements: tuple[tuple[str, Disagreement, str], ...]
-    unstated: tuple[None, ...]
+    derived: tuple[tuple[str, FactEvidence], ...]
 
-
-_Overlap = tuple[tuple[str, ...], tuple[Any, ...]]
-"""Codes, and the stated value (or None) of each fact those codes establish or dispute."""
 
 _Placed = tuple[FactEvidence, int, int | None, int, int | None]
 """A stated value: its evidence, its place and class in the deciding pattern and in the
@@ -173,7 +170,6 @@ class SectionFacts:
         self._placed: Memo[tuple[str, type, Any], _Placed] = Memo(
             lambda key: self._place(key[0], key[2])
         )
-        self._conflicts: Memo[_Overlap, tuple[Advisory, ...]] = Memo(self._conflicts_of)
 
     def read(
         self, stated: Mapping[str, Any], codes: tuple[str, ...]
@@ -195,13 +191,22 @@ class SectionFacts:
             if caution >= 0:
                 cautions[caution] = caution_class
         conflicts: tuple[Advisory, ...] = ()
-        watched = base.watched
-        if watched:
-            get = stated.get
-            overlap = tuple([get(fact) for fact in watched])
-            if base.disagreements or overlap != base.unstated:
-                conflicts = self._conflicts[(codes, overlap)]
+        if base.watched:
+            conflicts = self._conflicts_with(base, stated)
         return known, tuple(deciding), tuple(cautions), conflicts
+
+    @staticmethod
+    def _conflicts_with(base: _Base, stated: Mapping[str, Any]) -> tuple[Advisory, ...]:
+        """``code_conflicts`` for one request, from warnings worded once per fact and
+        value: the codes' disputes, then each stated value a code contradicts."""
+        get = stated.get
+        told, said = _disagreements, _conflicts
+        out = [told[(fact, what, message, get(fact))] for fact, what, message in base.disagreements]
+        for fact, derived in base.derived:
+            value = get(fact)
+            if value is not None and value != derived.value:
+                out.append(said[(fact, value.__class__, value, derived)])
+        return tuple(out)
 
     def _base(self, codes: tuple[str, ...]) -> _Base:
         deciding: list[int | None] = [None] * len(self._deciding.facts)
@@ -215,16 +220,10 @@ class SectionFacts:
                 if place is not None:
                     pattern[place[0]] = place[1]
         watched = (*values, *(fact for fact, _, _ in disagreements))
-        unstated = (None,) * len(watched)
-        return _Base(known, watched, deciding, cautions, disagreements, unstated)
+        derived = tuple(known.items())
+        return _Base(known, watched, deciding, cautions, disagreements, derived)
 
     def _place(self, name: str, value: Any) -> _Placed:
         deciding = self._deciding.locate(name, value) or (-1, None)
         cautions = self._cautions.locate(name, value) or (-1, None)
         return stated_evidence(value), deciding[0], deciding[1], cautions[0], cautions[1]
-
-    def _conflicts_of(self, key: _Overlap) -> tuple[Advisory, ...]:
-        codes, overlap = key
-        watched = self._bases[codes].watched
-        stated = {f: v for f, v in zip(watched, overlap, strict=True) if v is not None}
-        return code_conflicts(self.policy, stated, codes)
