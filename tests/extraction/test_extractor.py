@@ -425,3 +425,21 @@ def test_a_phrase_that_reaches_both_ways_applies_on_either_side(
     result = read(extractor, text)
     assert result.facts["active_gvhd"] is None
     assert kind in aside(result, "active_gvhd")
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "value"),
+    [
+        ("Flow cytometry on 01/10/2026 confirmed recurrent T-PLL.", "relapse_confirmed", True),
+        ("Relapse after the first transplant confirmed by FISH.", "relapse_confirmed", True),
+        (
+            "DLI from his brother, the donor of the most recent transplant, for relapse.",
+            "cell_source",
+            "original_donor",
+        ),
+    ],
+)
+def test_relapse_and_donor_named_through_the_transplant_are_read(
+    extractor: Extractor, text: str, fact: str, value: Any
+) -> None:
+    assert read(extractor, text).facts[fact] == value
