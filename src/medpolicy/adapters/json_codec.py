@@ -41,6 +41,8 @@ from medpolicy.memo import Memo
 from medpolicy.policy.registry import Registry
 
 _states = json_request.STATES
+_service_codes = json_request.SERVICE_CODES
+_diagnosis_codes = json_request.DIAGNOSIS_CODES
 
 __all__ = ["MEMBERS", "DeterminationEncoder", "Refusal", "RequestDecoder"]
 
@@ -83,6 +85,9 @@ class RequestDecoder:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._decode = msgspec.json.Decoder(_RequestIn).decode
+        self._checkers: Memo[str, json_request.FactChecker] = Memo(
+            lambda code: json_request.fact_checker(registry, code)
+        )
 
     def decode(self, raw: bytes | str) -> CoverageRequest:
         """The request in ``raw``; ``RequestError`` naming the field if it is not valid,
@@ -116,24 +121,34 @@ class RequestDecoder:
             return Refusal(json_request.request_id_of(data), error)
 
     def _checked(self, data: _RequestIn) -> CoverageRequest:
+        """The request, its values checked against the code lists and dictionaries: the
+        same checks as ``json_request``, each a lookup of a value seen before (any error
+        is worded by ``json_request`` on the way back)."""
         request_id = data.request_id
         if request_id is not None and not request_id.strip():
             raise RequestError("blank request_id", field="request_id")
         given = data.member
         member = None
         if given is not None:
-            if given.id is not None and not given.id.strip():
+            member_id = given.id
+            if member_id is not None and not member_id.strip():
                 raise RequestError("blank member id", field="member.id")
             state = given.state
-            member = Member(given.id, given.line_of_business, state and _states[state])
-        code = json_request.service_code(data.service.code)
+            member = Member(member_id, given.line_of_business, state and _states[state])
+        service = data.service
+        code = _service_codes[service.code]
+        diagnoses: tuple[str, ...] = ()
+        if data.diagnoses:
+            known = _diagnosis_codes
+            try:
+                diagnoses = tuple([known[raw] for raw in data.diagnoses])
+            except RequestError:
+                json_request.diagnoses(data.diagnoses)
+                raise
+        facts = data.facts
+        checked = self._checkers[code].check(facts) if facts is not None else {}
         return CoverageRequest(
-            service_code=code,
-            date_of_service=data.service.date_of_service,
-            request_id=request_id,
-            member=member,
-            diagnoses=json_request.diagnoses(data.diagnoses) if data.diagnoses else (),
-            facts=json_request.facts(data.facts, code, self.registry),
+            code, service.date_of_service, request_id, member, diagnoses, checked
         )
 
 

@@ -304,3 +304,16 @@ STATES: Memo[str, str] = Memo(_state)
 _service_codes: Memo[str, str] = Memo(_service_code)
 _dates: Memo[str, date] = Memo(_parse_date)
 _diagnoses: Memo[str, str] = Memo(_diagnosis)
+
+SERVICE_CODES = _service_codes
+"""CPT and HCPCS codes by their spelling in requests, in normal form (checked on first sight)."""
+DIAGNOSIS_CODES = _diagnoses
+"""ICD-10-CM codes by their spelling in requests, in normal form (checked on first sight)."""
+
+
+FactChecker = _FactChecker
+
+
+def fact_checker(registry: Registry, code: str) -> _FactChecker:
+    """The checker of stated facts for a (normalized) service code's data dictionary."""
+    return _checkers[(registry, code)]
