@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from medpolicy.cli.evaluate import summary
+
 MEDPOLICY = [sys.executable, "-m", "medpolicy.cli"]
 MET = {
     "service": {"code": "38242", "date_of_service": "2026-04-10"},
@@ -52,11 +54,20 @@ def test_a_batch_ends_with_a_summary_of_outcomes_errors_and_rate(tmp_path: Path)
     assert len(done.stdout.splitlines()) == 5
     (summary,) = done.stderr.splitlines()
     assert re.fullmatch(
-        r"medpolicy: 5 requests in [0-9.]+ s, [0-9,]+/s: 2 meets_criteria, "
+        r"medpolicy: 5 requests in [0-9,]+ ms: 2 meets_criteria, "
         r"1 insufficient_information, 1 not_addressed, 1 invalid \(their lines carry "
         r'"error"\)',
         summary,
     ), summary
+
+
+def test_the_summary_gives_a_rate_only_over_a_second_or_more() -> None:
+    counts = {"meets_criteria": 3, "not_addressed": 1}
+    assert summary(counts, 0, 0.018) == "4 requests in 18 ms: 3 meets_criteria, 1 not_addressed"
+    assert summary(counts, 1, 2.5) == (
+        "5 requests in 2.5 s, 2/s: 3 meets_criteria, 1 not_addressed, "
+        '1 invalid (their lines carry "error")'
+    )
 
 
 def test_quiet_leaves_standard_error_empty_and_the_answers_unchanged(tmp_path: Path) -> None:

@@ -143,12 +143,14 @@ class _Answers:
 def summary(counts: dict[str, int], invalid: int, seconds: float) -> str:
     """One line: how many requests, how fast, how many of each outcome, how many invalid."""
     total = sum(counts.values()) + invalid
-    rate = f", {total / seconds:,.0f}/s" if seconds > 0 else ""
+    # A rate over a fraction of a second says more about start-up than about speed.
+    rate = f", {total / seconds:,.0f}/s" if seconds >= 1 else ""
+    took = f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:,.0f} ms"
     parts = [f"{count:,} {outcome}" for outcome, count in sorted(counts.items(), key=_larger)]
     if invalid:
         parts.append(f'{invalid:,} invalid (their lines carry "error")')
     noun = "request" if total == 1 else "requests"
-    return f"{total:,} {noun} in {seconds:.1f} s{rate}: " + ", ".join(parts)
+    return f"{total:,} {noun} in {took}{rate}: " + ", ".join(parts)
 
 
 def _larger(item: tuple[str, int]) -> tuple[int, str]:
