@@ -140,7 +140,7 @@ def test_a_stated_indication_with_only_conditional_timing_is_kept(extractor: Ext
             "relapsed_refractory_persistent",
         ),
         (
-            "Diagnosis: poor graft function (PGF). Boost for PGF.",
+            "Diagnosis: poor graft function (PGF). Boost from the original donor for PGF.",
             "hscb_indication",
             "engraftment_promotion",
         ),
@@ -443,3 +443,17 @@ def test_relapse_and_donor_named_through_the_transplant_are_read(
     extractor: Extractor, text: str, fact: str, value: Any
 ) -> None:
     assert read(extractor, text).facts[fact] == value
+
+
+def test_a_boost_indication_without_the_cells_to_give_is_not_proposed(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Diagnosis: prolonged cytopenias after cilta-cel. The team is weighing a boost; "
+        "options will be reviewed next week."
+    )
+    result = read(extractor, text, "38243")
+    assert result.facts["hscb_indication"] is None
+    assert "unsupported" in aside(result, "hscb_indication")
+    stated = read(extractor, text + " Plan: boost with her stored autologous PBSC.", "38243")
+    assert stated.facts["hscb_indication"] == "car_t_cytopenias"
