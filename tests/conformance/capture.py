@@ -175,6 +175,37 @@ def _pas(r: _Recorder) -> None:
         "pas-inquire-a4", "pas", inquire, pas_bundle(claim_id="claim-a4"), check=_inquiry_is("A1")
     )
 
+    unread = pas_bundle(claim_id="claim-a4-unread")
+    unread["entry"].append(
+        {
+            "fullUrl": "http://ehr.example/fhir/DocumentReference/note-by-url",
+            "resource": {
+                "resourceType": "DocumentReference",
+                "id": "note-by-url",
+                "status": "current",
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "application/pdf",
+                            "url": "http://ehr.example/documents/chimerism.pdf",
+                            "title": "chimerism.pdf",
+                        }
+                    }
+                ],
+            },
+        }
+    )
+    r.fhir(
+        "pas-submit-a4-unread-attachment",
+        "pas",
+        submit,
+        unread,
+        check=lambda b: (
+            _is("A4")(b)
+            and any("was not read" in n["text"] for n in b["entry"][0]["resource"]["processNote"])
+        ),
+    )
+
     r.fhir("pas-submit-to-cancel", "pas", submit, pas_bundle(claim_id="claim-c"), check=_is("A4"))
     cancel = pas_bundle(claim_id="claim-c-cancel", related="claim-c")
     cancel["entry"][0]["resource"]["item"][0]["modifierExtension"] = [
