@@ -18,6 +18,7 @@ from medpolicy.service.db.models import AuditEntry, CaseLetter
 from medpolicy.service.principal import SYSTEM
 from medpolicy.service.tokens import TokenDesk
 
+from ...fhir.pas_payloads import pas_bundle
 from ..samples import adverse_request, pending_request
 from .helpers import case_form, sign_in
 from .letters import pdf_text
@@ -396,3 +397,38 @@ def test_a_nurse_accepts_a_proposed_fact_from_the_case_page(
     again = client.post(url, data={"csrf": csrf, "revision": revision})
     assert again.status_code == 409  # the page was drawn before the acceptance
     assert len(api_case(client, headers, case_id)["versions"]) == 2
+
+
+def test_a_pas_attachment_that_was_not_read_is_named_on_the_case_page(
+    client: TestClient,
+    database: Database,
+    clock: FixedClock,
+    headers: dict[str, dict[str, str]],
+) -> None:
+    bundle = pas_bundle(claim_id="claim-unread")
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "DocumentReference",
+                "status": "current",
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "application/pdf",
+                            "url": "http://ehr.example/documents/chimerism.pdf",
+                            "title": "chimerism.pdf",
+                        }
+                    }
+                ],
+            }
+        }
+    )
+    submitted = client.post("/fhir/Claim/$submit", json=bundle, headers=headers["provider"])
+    assert submitted.status_code == 200, submitted.text
+    case_id = submitted.json()["entry"][0]["resource"]["preAuthRef"]
+    signed_in(client, database, clock, "nurse")
+    page = client.get(f"/cases/{case_id}").text
+    section = page.split('id="h-proposals"', 1)[1].split("</section>", 1)[0]
+    assert "Document chimerism.pdf was not read: it is given only by URL" in section
+    assert "Ask the provider for it." in section
+    assert "Document not read: chimerism.pdf" in page
