@@ -457,3 +457,11 @@ def test_a_boost_indication_without_the_cells_to_give_is_not_proposed(
     assert "unsupported" in aside(result, "hscb_indication")
     stated = read(extractor, text + " Plan: boost with her stored autologous PBSC.", "38243")
     assert stated.facts["hscb_indication"] == "car_t_cytopenias"
+
+
+def test_gvhd_free_is_no_gvhd_but_gvhd_free_survival_is_not_a_status(
+    extractor: Extractor,
+) -> None:
+    assert read(extractor, "Off immunosuppression and GVHD-free.").facts["active_gvhd"] == "none"
+    survival = "Two-year GVHD-free, relapse-free survival after MUD transplant is about 40%."
+    assert read(extractor, survival).facts["active_gvhd"] is None
