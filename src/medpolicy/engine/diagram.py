@@ -263,6 +263,35 @@ class SectionDiagrams:
         restricted = self.diagram.restrict(self._nodes[index], pattern)
         return restricted.value if restricted.is_leaf else None
 
+    def jointly_settled(
+        self, indices: Sequence[int], pattern: Pattern, *, every: bool
+    ) -> tuple[int, ...]:
+        """Top-level nodes among ``indices`` that together settle the outcome in every
+        completion of ``pattern`` though none does alone: with ``every``, criteria that
+        cannot all be met; without, exclusions one of which always applies. Found by
+        dropping each node the rest do without, so none is named needlessly; () when
+        even all of them do not settle it."""
+        if self._nodes is None:
+            self._nodes = tuple(self.status(node) for node in self._top)
+        op, settled = (_all, _NOT_MET) if every else (_any, _MET)
+        nodes, diagram = self._nodes, self.diagram
+
+        def holds(chosen: list[int]) -> bool:
+            combined = diagram.leaf(_NA)
+            for index in chosen:
+                combined = diagram.apply(op, combined, nodes[index])
+            restricted = diagram.restrict(combined, pattern)
+            return restricted.is_leaf and restricted.value is settled
+
+        chosen = list(indices)
+        if not chosen or not holds(chosen):
+            return ()
+        for index in list(chosen):
+            rest = [i for i in chosen if i != index]
+            if rest and holds(rest):
+                chosen = rest
+        return tuple(chosen)
+
     def status(self, node: Node) -> int:
         """The diagram of a node's status (Kleene's logic with every fact known)."""
         d = self.diagram

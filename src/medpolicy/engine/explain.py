@@ -41,8 +41,11 @@ def reasons(
     exclusions: tuple[CriterionResult, ...],
     missing: tuple[MissingFact, ...],
     basis: str,
+    together: tuple[CriterionResult, ...] = (),
 ) -> tuple[str, ...]:
-    """The reasons for a verdict, most decisive first."""
+    """The reasons for a verdict, most decisive first. ``together`` are the criteria that
+    cannot all be met, or the exclusions one of which always applies, when the outcome is
+    settled although no single one is."""
     label = version_label(policy, version)
     title = section.title
     out: list[str] = []
@@ -53,11 +56,24 @@ def reasons(
                     f"Exclusion {item.id} applies: {_sentence(item.text)} {label} considers "
                     f"this experimental, investigational and unproven ({item.citation})."
                 )
+        if together:
+            out.append(
+                f"One of exclusions {_join([t.id for t in together], 'or')} applies whatever "
+                "the facts still unreported turn out to be: an answer that rules one out "
+                f"makes another apply. {label} considers this experimental, investigational "
+                f"and unproven ({_citations(together)}). {_texts(together)}"
+            )
         out.append(_REVIEW)
     elif outcome is Outcome.DOES_NOT_MEET_CRITERIA:
         for item in criteria:
             if item.status is Status.NOT_MET:
                 out.append(_not_met(item, label))
+        if together:
+            out.append(
+                f"Criteria {_join([t.id for t in together])} of {label} cannot all be met, "
+                "whatever the facts still unreported turn out to be: an answer that meets "
+                f"one fails another ({_citations(together)}). {_texts(together)}"
+            )
         out.append(_REVIEW)
     elif outcome is Outcome.INSUFFICIENT_INFORMATION:
         for item in criteria + exclusions:
@@ -129,7 +145,15 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def _citations(items: tuple[CriterionResult, ...]) -> str:
+    return "; ".join(dict.fromkeys(item.citation for item in items))
+
+
+def _texts(items: tuple[CriterionResult, ...]) -> str:
+    return " ".join(f"{item.id}: {_sentence(item.text)}" for item in items)

@@ -188,8 +188,32 @@ class SectionProgram:
         restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
         if not restricted.is_leaf:
             missing = tuple(sorted(restricted.support()))
-            return self._composed[(basis, Outcome.INSUFFICIENT_INFORMATION, numbers, missing)]
-        return self._composed[(basis, restricted.value, self._settled_lines(numbers, pattern), ())]
+            return self._composed[(basis, Outcome.INSUFFICIENT_INFORMATION, numbers, missing, ())]
+        outcome: Outcome = restricted.value
+        lines = self._settled_lines(numbers, pattern)
+        return self._composed[(basis, outcome, lines, (), self._together(outcome, lines, pattern))]
+
+    def _together(
+        self, outcome: Outcome, lines: tuple[int, ...], pattern: Pattern
+    ) -> tuple[int, ...]:
+        """When no single criterion fails (or exclusion applies) although the outcome is
+        settled, the criteria that cannot all be met (or the exclusions one of which always
+        applies): a boost of the member's own cells to raise donor chimerism meets the
+        source criterion after an autologous transplant and the indication only after an
+        allogeneic one, so with the transplant unreported it fails on the two together."""
+        results = self._results(lines)
+        split = len(self.section.criteria)
+        if outcome is Outcome.DOES_NOT_MEET_CRITERIA:
+            if any(r.status is Status.NOT_MET for r in results[:split]):
+                return ()
+            open_ = [i for i, r in enumerate(results[:split]) if r.status is Status.UNKNOWN]
+            return self.diagrams.jointly_settled(open_, pattern, every=True)
+        if outcome is Outcome.EXPERIMENTAL_INVESTIGATIONAL:
+            if any(r.status is Status.MET for r in results[split:]):
+                return ()
+            open_ = [split + i for i, r in enumerate(results[split:]) if r.status is Status.UNKNOWN]
+            return self.diagrams.jointly_settled(open_, pattern, every=False)
+        return ()
 
     def _settled_lines(self, numbers: tuple[int, ...], pattern: Pattern) -> tuple[int, ...]:
         """The checklist lines of a pattern whose outcome every completion agrees on,
@@ -224,7 +248,7 @@ class SectionProgram:
         outcome = _outcome(results[:split], results[split:])
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
             return None
-        return self._composed[(basis, outcome, numbers, ())]
+        return self._composed[(basis, outcome, numbers, (), ())]
 
     def _results(self, numbers: tuple[int, ...]) -> tuple[CriterionResult, ...]:
         """The checklist line of each top-level node, by its number."""
@@ -232,11 +256,12 @@ class SectionProgram:
 
     def _compose(self, parts: tuple[Any, ...]) -> Verdict:
         """A verdict from its parts; patterns that judge alike share one. ``parts`` are
-        the basis, the outcome, each node's line number and the missing facts' positions.
+        the basis, the outcome, each node's line number, the missing facts' positions and
+        the nodes that settle the outcome only together (see ``_together``).
         Verdicts that differ only in their coverage basis share their checklist, missing
         facts and all but the basis's own reason."""
-        basis, outcome, numbers, positions = parts
-        shared = self._shared[(outcome, numbers, positions)]
+        basis, outcome, numbers, positions, together = parts
+        shared = self._shared[(outcome, numbers, positions, together)]
         return Verdict(
             outcome,
             NEXT_STEP[outcome],
@@ -248,12 +273,13 @@ class SectionProgram:
 
     def _share(self, parts: tuple[Any, ...]) -> Verdict:
         """The verdict of the policy's default coverage basis, for ``_compose`` to share."""
-        outcome, numbers, positions = parts
+        outcome, numbers, positions, together = parts
         results = self._results(numbers)
         missing = self._missing(positions, results)
         split = len(self.section.criteria)
         criteria, exclusions = results[:split], results[split:]
         reasons = explain.reasons(
+            together=tuple(results[i] for i in together),
             policy=self.policy,
             version=self.version,
             section=self.section,
