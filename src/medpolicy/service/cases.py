@@ -256,42 +256,13 @@ class CaseDesk:
             check_revision(case, expected_revision)
             current = repo.latest_version(session, case=case)
             request = merge_information(current.request, diagnoses, facts)
-            determination = self.evaluate(request)
-            now = self.clock.now()
-            previous_outcome = case.outcome
-            case.version += 1
-            case.outcome = determination.outcome
-            case.status = case_status(determination)
-            version = _version(
-                case=case,
-                kind="information",
-                principal=principal,
-                request=request,
-                determination=determination,
-                now=now,
+            again = self._decide_again(
+                session, principal, case, current, request, kind="information"
             )
-            version.determination = _with_document_sources(
-                version.determination, request, repo.events_of(session, case_id=case.id)
-            )
-            changes = fact_changes.changed_facts(current.determination, version.determination)
-            routed = bool(changes) and case.status == CaseStatus.APPROVED
-            if routed:
-                case.status = CaseStatus.IN_REVIEW
-            case.decided_at = now if case.status == CaseStatus.APPROVED else None
-            session.add(version)
+            routed = _route_if_changed(case, again)
+            session.add(again.version)
             self._audit(session, principal, "case.information", [case.id])
-            if changes:
-                detail = fact_changes.change_detail(
-                    changes=changes,
-                    version=case.version,
-                    principal=principal,
-                    at=now,
-                    previous_outcome=str(previous_outcome),
-                    outcome=str(determination.outcome),
-                    routed_to_review=routed,
-                )
-                session.add(_event(case, fact_changes.EVENT_KIND, principal, detail, now))
-                self._audit(session, principal, "case.facts_changed", [case.id])
+            self._record_changes(session, principal, case, again, routed_to_review=routed)
             session.flush()
             return _load(session, case)
 
@@ -470,32 +441,11 @@ class CaseDesk:
             proposal = _proposal(states, proposal_id)
             current = repo.latest_version(session, case=case)
             request = merge_information(current.request, [], {proposal["fact"]: proposal["value"]})
-            determination = self.evaluate(request)
-            now = self.clock.now()
-            previous_outcome = case.outcome
-            case.version += 1
-            case.outcome = determination.outcome
-            case.status = case_status(determination)
-            version = _version(
-                case=case,
-                kind="document",
-                principal=principal,
-                request=request,
-                determination=determination,
-                now=now,
+            again = self._decide_again(
+                session, principal, case, current, request, kind="document", just_accepted=proposal
             )
-            version.determination = _with_document_sources(
-                version.determination,
-                request,
-                repo.events_of(session, case_id=case.id),
-                just_accepted=proposal,
-            )
-            changes = fact_changes.changed_facts(current.determination, version.determination)
-            routed = bool(changes) and case.status == CaseStatus.APPROVED
-            if routed:
-                case.status = CaseStatus.IN_REVIEW
-            case.decided_at = now if case.status == CaseStatus.APPROVED else None
-            session.add(version)
+            routed = _route_if_changed(case, again)
+            session.add(again.version)
             detail = {
                 "proposal_id": proposal["id"],
                 "document_id": proposal["document_id"],
@@ -505,26 +455,76 @@ class CaseDesk:
                 "span": proposal["span"],
                 "source": documents.SOURCE,
                 "version": case.version,
-                "previous_outcome": str(previous_outcome),
-                "outcome": str(determination.outcome),
+                "previous_outcome": str(again.previous_outcome),
+                "outcome": str(again.determination.outcome),
                 "routed_to_review": routed,
             }
-            session.add(_event(case, documents.ACCEPTED_EVENT, principal, detail, now))
+            session.add(_event(case, documents.ACCEPTED_EVENT, principal, detail, again.now))
             self._audit(session, principal, "case.proposal_accepted", [case.id])
-            if changes:
-                change = fact_changes.change_detail(
-                    changes=changes,
-                    version=case.version,
-                    principal=principal,
-                    at=now,
-                    previous_outcome=str(previous_outcome),
-                    outcome=str(determination.outcome),
-                    routed_to_review=routed,
-                )
-                session.add(_event(case, fact_changes.EVENT_KIND, principal, change, now))
-                self._audit(session, principal, "case.facts_changed", [case.id])
+            self._record_changes(session, principal, case, again, routed_to_review=routed)
             session.flush()
             return _load(session, case)
+
+    def _decide_again(
+        self,
+        session: Session,
+        principal: Principal,
+        case: Case,
+        current: CaseVersion,
+        request: dict[str, Any],
+        *,
+        kind: str,
+        just_accepted: dict[str, Any] | None = None,
+    ) -> _Redecision:
+        """Decide the case again on a changed request: the next version (not yet added),
+        the case's outcome and status as the engine now finds them, and which known facts
+        changed since ``current``. Every action that changes a request comes through here."""
+        determination = self.evaluate(request)
+        now = self.clock.now()
+        previous_outcome = case.outcome
+        case.version += 1
+        case.outcome = determination.outcome
+        case.status = case_status(determination)
+        version = _version(
+            case=case,
+            kind=kind,
+            principal=principal,
+            request=request,
+            determination=determination,
+            now=now,
+        )
+        version.determination = _with_document_sources(
+            version.determination,
+            request,
+            repo.events_of(session, case_id=case.id),
+            just_accepted=just_accepted,
+        )
+        changes = fact_changes.changed_facts(current.determination, version.determination)
+        return _Redecision(version, determination, changes, previous_outcome, now)
+
+    def _record_changes(
+        self,
+        session: Session,
+        principal: Principal,
+        case: Case,
+        again: _Redecision,
+        *,
+        routed_to_review: bool,
+    ) -> None:
+        """The fact-change event (old and new values, who, when) when known facts changed."""
+        if not again.changes:
+            return
+        detail = fact_changes.change_detail(
+            changes=again.changes,
+            version=case.version,
+            principal=principal,
+            at=again.now,
+            previous_outcome=str(again.previous_outcome),
+            outcome=str(again.determination.outcome),
+            routed_to_review=routed_to_review,
+        )
+        session.add(_event(case, fact_changes.EVENT_KIND, principal, detail, again.now))
+        self._audit(session, principal, "case.facts_changed", [case.id])
 
     def find_submitted(self, principal: Principal, *, idempotency_key: str) -> str | None:
         """The id of the case the caller's organization submitted under this key, if any
@@ -581,41 +581,15 @@ class CaseDesk:
             case = self._open_case(session, principal, case_id)
             current = repo.latest_version(session, case=case)
             request = merge_information(current.request, [], {fact: value})
-            determination = self.evaluate(request)
-            now = self.clock.now()
-            previous_outcome = case.outcome
-            case.version += 1
-            case.outcome = determination.outcome
-            status = case_status(determination)
-            case.status = CaseStatus.IN_REVIEW if status == CaseStatus.APPROVED else status
-            version = _version(
-                case=case,
-                kind="reviewer",
-                principal=principal,
-                request=request,
-                determination=determination,
-                now=now,
-            )
-            version.determination = _with_document_sources(
-                version.determination, request, repo.events_of(session, case_id=case.id)
-            )
-            session.add(version)
+            again = self._decide_again(session, principal, case, current, request, kind="reviewer")
+            approved = case.status == CaseStatus.APPROVED
+            if approved:
+                case.status = CaseStatus.IN_REVIEW
+            session.add(again.version)
             detail = {"fact": fact, "note": note.strip(), "version": case.version}
-            session.add(_event(case, "reviewer_fact", principal, detail, now))
+            session.add(_event(case, "reviewer_fact", principal, detail, again.now))
             self._audit(session, principal, "case.reviewer_fact", [case.id])
-            changes = fact_changes.changed_facts(current.determination, version.determination)
-            if changes:
-                change = fact_changes.change_detail(
-                    changes=changes,
-                    version=case.version,
-                    principal=principal,
-                    at=now,
-                    previous_outcome=str(previous_outcome),
-                    outcome=str(determination.outcome),
-                    routed_to_review=status == CaseStatus.APPROVED,
-                )
-                session.add(_event(case, fact_changes.EVENT_KIND, principal, change, now))
-                self._audit(session, principal, "case.facts_changed", [case.id])
+            self._record_changes(session, principal, case, again, routed_to_review=approved)
             session.flush()
             return _load(session, case)
 
@@ -942,6 +916,28 @@ def _proposal(states: list[dict[str, Any]], proposal_id: str) -> dict[str, Any]:
         field="proposal_id",
         accepted=", ".join(waiting) or "none: send a document first (POST .../documents)",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Redecision:
+    """A case decided again: its next version, the determination, the known facts that
+    changed, and the outcome and time of the decision."""
+
+    version: CaseVersion
+    determination: Determination
+    changes: list[dict[str, Any]]
+    previous_outcome: Any
+    now: datetime
+
+
+def _route_if_changed(case: Case, again: _Redecision) -> bool:
+    """Send to a reviewer a case that a change of known facts would approve unseen; the
+    decision time is set when the case is approved and cleared otherwise."""
+    routed = bool(again.changes) and case.status == CaseStatus.APPROVED
+    if routed:
+        case.status = CaseStatus.IN_REVIEW
+    case.decided_at = again.now if case.status == CaseStatus.APPROVED else None
+    return routed
 
 
 def _with_document_sources(
