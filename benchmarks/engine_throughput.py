@@ -126,7 +126,7 @@ def main() -> None:
     gc.freeze()
     engine = default_engine()
     decoder, write = RequestDecoder(engine.registry), DeterminationEncoder().write
-    quick, read, determine = decoder.read_valid, decoder.read, engine.determine
+    quick, read, determine = decoder.read_valid, decoder.read_checked, engine.determine
 
     def baseline() -> None:
         for line in lines:

@@ -11,10 +11,10 @@ Errors are ``json_request``'s, word for word: whenever the fast path refuses a r
 the request is read again with ``json.loads`` and checked field by field, so a refusal
 names the same field with the same message whichever path found it.
 
-A determination's records (policy and service references, warnings, fact evidence) are
-msgspec Structs and are encoded as they are; a verdict's checklist, reasons and missing
-facts, shared by every request with the same fact pattern, are encoded once per verdict
-and embedded as ``msgspec.Raw``.
+A determination is written as fragments: its request id and facts are encoded for it,
+and everything it shares with other answers (policy and service references, a verdict's
+checklist lines, reasons and missing facts, a set of warnings) is encoded once and
+referred to.
 """
 
 from __future__ import annotations
@@ -92,26 +92,29 @@ class RequestDecoder:
     def decode(self, raw: bytes | str) -> CoverageRequest:
         """The request in ``raw``; ``RequestError`` naming the field if it is not valid,
         ``ValueError`` (json's own, with its message) if ``raw`` is not JSON at all."""
-        try:
-            return self._checked(self._decode(raw))
-        except (msgspec.ValidationError, msgspec.DecodeError, RequestError):
+        request = self.read_valid(raw)
+        if request is None:
             return json_request.parse_request(json.loads(raw), self.registry)
+        return request
 
     def read(self, raw: bytes | str) -> CoverageRequest | Refusal:
         """Like ``decode``, but a request that is not valid comes back as a ``Refusal``
         (a line of a batch is answered, not raised); ``ValueError`` if not JSON."""
-        try:
-            return self._checked(self._decode(raw))
-        except (msgspec.ValidationError, msgspec.DecodeError, RequestError):
-            return self.read_object(json.loads(raw))
+        request = self.read_valid(raw)
+        return self.read_checked(raw) if request is None else request
 
     def read_valid(self, raw: bytes | str) -> CoverageRequest | None:
         """The request in ``raw`` when it is a valid one, else None (without saying why:
-        ``read`` says why). The cheap first try of a batch line."""
+        ``read_checked`` says why). The cheap first try of every line."""
         try:
             return self._checked(self._decode(raw))
         except (msgspec.ValidationError, msgspec.DecodeError, RequestError):
             return None
+
+    def read_checked(self, raw: bytes | str) -> CoverageRequest | Refusal:
+        """``raw`` read with ``json.loads`` and checked field by field, so that a refusal
+        names its field; ``ValueError`` if not JSON."""
+        return self.read_object(json.loads(raw))
 
     def read_object(self, data: Any) -> CoverageRequest | Refusal:
         """A request already parsed from JSON, checked field by field."""
@@ -198,34 +201,31 @@ _MiddleKey = tuple[PolicyRef | None, ServiceRef, str | None, Verdict]
 
 
 def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
-    """The shared members (``,"policy":...,"missing":[...]``) as fragments: references to
-    the JSON of their parts, so that the thousands of verdicts of a batch share a few
-    hundred checklist lines instead of each holding a copy of its whole checklist."""
+    """The shared members (``"policy":...,"missing":[...]``, in ``_SHARED``'s order) as
+    fragments: references to the JSON of their parts, so that the thousands of verdicts
+    of a batch share a few hundred checklist lines instead of each holding a copy."""
     policy, service, basis, verdict = key
-    json_of, arrays, name = _json, _arrays, _NAMES
-    return (
-        name["policy"][1:],
-        json_of[policy],
-        name["service"],
-        json_of[service],
-        name["coverage_basis"],
-        json_of[basis],
-        name["outcome"],
-        json_of[verdict.outcome.value],
-        name["next_step"],
-        json_of[verdict.next_step.value],
-        name["reasons"],
-        *_array(verdict.reasons),
-        name["criteria"],
-        *arrays[verdict.criteria],
-        name["exclusions"],
-        *arrays[verdict.exclusions],
-        name["missing"],
-        *arrays[verdict.missing],
-    )
+    json_of, arrays = _json, _arrays
+    values: dict[str, tuple[bytes, ...]] = {
+        "policy": (json_of[policy],),
+        "service": (json_of[service],),
+        "coverage_basis": (json_of[basis],),
+        "outcome": (json_of[verdict.outcome.value],),
+        "next_step": (json_of[verdict.next_step.value],),
+        "reasons": _array(verdict.reasons),
+        "criteria": arrays[verdict.criteria],
+        "exclusions": arrays[verdict.exclusions],
+        "missing": arrays[verdict.missing],
+    }
+    out: list[bytes] = []
+    for name in _SHARED:
+        out += (_NAMES[name], *values[name])
+    out[0] = out[0][1:]  # the first member follows the request id's own comma
+    return tuple(out)
 
 
 _middles: Memo[_MiddleKey, tuple[bytes, ...]] = Memo(_middle)
+_OPEN, _WARNINGS, _FACTS = b"{" + _NAMES["request_id"][1:], _NAMES["warnings"], _NAMES["facts"]
 
 
 class DeterminationEncoder:
@@ -247,7 +247,7 @@ class DeterminationEncoder:
     def write(self, determination: Determination, parts: list[bytes]) -> None:
         """Append the fragments of the determination's JSON to ``parts``."""
         encode = self._encode
-        parts += (b'{"request_id":', encode(determination.request_id), b",")
+        parts += (_OPEN, encode(determination.request_id), b",")
         parts += _middles[
             (
                 determination.policy,
@@ -263,6 +263,3 @@ class DeterminationEncoder:
             encode(determination.facts),
             b"}",
         )
-
-
-_WARNINGS, _FACTS = _NAMES["warnings"], _NAMES["facts"]

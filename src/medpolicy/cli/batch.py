@@ -60,9 +60,9 @@ def documents(
     ``parse`` raises ValueError for text that is not JSON. A file whose first line is not
     JSON on its own is tried whole with ``json.loads``; if that is an object, it is the one
     document (yielded as parsed by ``json.loads``). ``quick``, when given, is tried first
-    on every line after the first, on its bytes: what it returns is yielded as the line's
-    document, and when it returns None the line takes the ordinary way (blank lines,
-    text that is not UTF-8 or not JSON, anything ``quick`` does not handle).
+    on every line, on its bytes: what it returns is yielded as the line's document, and
+    when it returns None the line takes the ordinary way (blank lines, text that is not
+    UTF-8 or not JSON, anything ``quick`` does not handle).
     """
     lines = iter(stream)
     number = 0
@@ -71,21 +71,17 @@ def documents(
         raw = line[len(codecs.BOM_UTF8) :] if line.startswith(codecs.BOM_UTF8) else line
         if not raw.strip():
             continue
-        first = _parse(raw, number, parse)
+        first = quick(raw) if quick is not None else None
+        if first is None:
+            first = _parse(raw, number, parse)
         if isinstance(first, BadLine):
             yield from _whole_or_lines(raw, lines, number, first)
             return
         yield number, first
         break
-    if quick is None:
-        for raw in lines:
-            number += 1
-            if not raw.isspace():
-                yield number, _parse(raw, number, parse)
-        return
     for raw in lines:
         number += 1
-        document = quick(raw)
+        document = quick(raw) if quick is not None else None
         if document is not None:
             yield number, document
         elif not raw.isspace():

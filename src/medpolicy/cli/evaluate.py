@@ -50,7 +50,7 @@ def decide_stream(stream: BinaryIO, name: str, *, as_text: bool, quiet: bool) ->
     if as_text:
         lines = documents(stream, json.loads)
     else:
-        lines = documents(stream, answer.decoder.read, quick=answer.decoder.read_valid)
+        lines = documents(stream, answer.decoder.read_checked, quick=answer.decoder.read_valid)
     # Valid requests, nearly every line of a batch, are decided inline and their answers
     # kept as fragments until the batch is written in one piece; the rest are answered by
     # ``answer`` with their error.
@@ -59,7 +59,7 @@ def decide_stream(stream: BinaryIO, name: str, *, as_text: bool, quiet: bool) ->
     parts: list[bytes] = []
     waiting = 0
     for _, document in lines:
-        if document.__class__ is request_type and not as_text:
+        if document.__class__ is request_type:
             result = determine(document)
             write(result, parts)
             outcome: str | None = result.verdict.outcome

@@ -3,7 +3,6 @@ establish the facts, and take the verdict the section program computes for them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -76,11 +75,6 @@ class _Compiled:
         self.bases = Memo(program.policy.coverage_basis.for_line)
         self.cautions = Memo(self._cautions_holding)
         self.reviewed = Memo(lambda key: explain.with_cautions(*key))
-
-    def caution_warnings(self, values: Mapping[str, Any]) -> tuple[Advisory, ...]:
-        """Clinical cautions that hold; they depend only on the value classes of a few
-        facts (chimerism below 50% or not), so are cached by those."""
-        return self.cautions[self.caution_classes.pattern(values)]
 
     def _cautions_holding(self, pattern: tuple[Any, ...]) -> tuple[Advisory, ...]:
         values = self.caution_classes.values(pattern)

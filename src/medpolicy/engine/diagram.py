@@ -258,9 +258,7 @@ class SectionDiagrams:
     def settled_status(self, index: int, pattern: Pattern) -> Status | None:
         """The status top-level node ``index`` (criteria, then exclusions) has in every
         completion of ``pattern``, when all completions agree; else None."""
-        if self._nodes is None:
-            self._nodes = tuple(self.status(node) for node in self._top)
-        restricted = self.diagram.restrict(self._nodes[index], pattern)
+        restricted = self.diagram.restrict(self._top_nodes()[index], pattern)
         return restricted.value if restricted.is_leaf else None
 
     def jointly_settled(
@@ -271,10 +269,8 @@ class SectionDiagrams:
         cannot all be met; without, exclusions one of which always applies. Found by
         dropping each node the rest do without, so none is named needlessly; () when
         even all of them do not settle it."""
-        if self._nodes is None:
-            self._nodes = tuple(self.status(node) for node in self._top)
         op, settled = (_all, _NOT_MET) if every else (_any, _MET)
-        nodes, diagram = self._nodes, self.diagram
+        nodes, diagram = self._top_nodes(), self.diagram
 
         def holds(chosen: list[int]) -> bool:
             combined = diagram.leaf(_NA)
@@ -291,6 +287,12 @@ class SectionDiagrams:
             if rest and holds(rest):
                 chosen = rest
         return tuple(chosen)
+
+    def _top_nodes(self) -> tuple[int, ...]:
+        """The status diagrams of the top-level nodes, built on first use."""
+        if self._nodes is None:
+            self._nodes = tuple(self.status(node) for node in self._top)
+        return self._nodes
 
     def status(self, node: Node) -> int:
         """The diagram of a node's status (Kleene's logic with every fact known)."""

@@ -88,17 +88,26 @@ def code_conflicts(
 ) -> tuple[Advisory, ...]:
     """A warning for each fact the codes dispute among themselves (saying what became of
     it), then for each stated value a code contradicts, in the policy's derivation order."""
-    derived, derived_values, disagreements = _derived[(policy, codes)]
-    told, said = _disagreements, _conflicts
+    derived, _, disagreements = _derived[(policy, codes)]
+    return _worded(disagreements, derived, stated)
+
+
+def _worded(
+    disagreements: tuple[tuple[str, Disagreement, str], ...],
+    derived: Mapping[str, FactEvidence],
+    stated: Mapping[str, Any],
+) -> tuple[Advisory, ...]:
+    """``code_conflicts`` from what the codes establish and dispute, each warning worded
+    once per fact and value and then shared."""
     get = stated.get
-    return tuple(
-        [told[(fact, what, message, get(fact))] for fact, what, message in disagreements]
-        + [
-            said[(fact, stated[fact].__class__, stated[fact], derived[fact])]
-            for fact, value in derived_values.items()
-            if get(fact) is not None and stated[fact] != value
-        ]
-    )
+    out = [
+        _disagreements[(fact, what, message, get(fact))] for fact, what, message in disagreements
+    ]
+    for fact, evidence in derived.items():
+        value = get(fact)
+        if value is not None and value != evidence.value:
+            out.append(_conflicts[(fact, value.__class__, value, evidence)])
+    return tuple(out)
 
 
 def _disagreement(fact: str, what: Disagreement, message: str, stated: Any) -> Advisory:
@@ -141,11 +150,9 @@ class _Base:
     """What a set of diagnosis codes establishes for one section, before stated facts."""
 
     known: dict[str, FactEvidence]
-    watched: tuple[str, ...]
     deciding: list[int | None]
     cautions: list[int | None]
     disagreements: tuple[tuple[str, Disagreement, str], ...]
-    derived: tuple[tuple[str, FactEvidence], ...]
 
 
 _Placed = tuple[FactEvidence, int, int | None, int, int | None]
@@ -191,37 +198,22 @@ class SectionFacts:
             if caution >= 0:
                 cautions[caution] = caution_class
         conflicts: tuple[Advisory, ...] = ()
-        if base.watched:
-            conflicts = self._conflicts_with(base, stated)
+        if base.known or base.disagreements:
+            conflicts = _worded(base.disagreements, base.known, stated)
         return known, tuple(deciding), tuple(cautions), conflicts
-
-    @staticmethod
-    def _conflicts_with(base: _Base, stated: Mapping[str, Any]) -> tuple[Advisory, ...]:
-        """``code_conflicts`` for one request, from warnings worded once per fact and
-        value: the codes' disputes, then each stated value a code contradicts."""
-        get = stated.get
-        told, said = _disagreements, _conflicts
-        out = [told[(fact, what, message, get(fact))] for fact, what, message in base.disagreements]
-        for fact, derived in base.derived:
-            value = get(fact)
-            if value is not None and value != derived.value:
-                out.append(said[(fact, value.__class__, value, derived)])
-        return tuple(out)
 
     def _base(self, codes: tuple[str, ...]) -> _Base:
         deciding: list[int | None] = [None] * len(self._deciding.facts)
         cautions: list[int | None] = [None] * len(self._cautions.facts)
         if not codes:
-            return _Base({}, (), deciding, cautions, (), ())
+            return _Base({}, deciding, cautions, ())
         known, values, disagreements = _derived[(self.policy, codes)]
         for fact, value in values.items():
             for classes, pattern in ((self._deciding, deciding), (self._cautions, cautions)):
                 place = classes.locate(fact, value)
                 if place is not None:
                     pattern[place[0]] = place[1]
-        watched = (*values, *(fact for fact, _, _ in disagreements))
-        derived = tuple(known.items())
-        return _Base(known, watched, deciding, cautions, disagreements, derived)
+        return _Base(known, deciding, cautions, disagreements)
 
     def _place(self, name: str, value: Any) -> _Placed:
         deciding = self._deciding.locate(name, value) or (-1, None)

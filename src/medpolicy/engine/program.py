@@ -162,7 +162,6 @@ class SectionProgram:
         combination of its parts' statuses), so equal lines are one object."""
         node, positions = self.nodes[index], self._node_positions[index]
         facts, domains, citation = self.facts, self.classes.domains, self.section.citation
-        distinct, results = self._distinct[index], self._results_of[index]
 
         def judge_node(own: Any) -> int:
             classes = own if len(positions) > 1 else (own,)
@@ -171,12 +170,7 @@ class SectionProgram:
                 for p, c in zip(positions, classes, strict=True)
                 if c is not None
             }
-            result = judge(node, values, citation)
-            number = distinct.get(result)
-            if number is None:
-                number = distinct[result] = len(results)
-                results.append(result)
-            return number
+            return self._number(index, judge(node, values, citation))
 
         return judge_node
 
@@ -230,13 +224,18 @@ class SectionProgram:
             if status is None:
                 continue
             exact = CriterionResult(line.id, line.text, line.citation, status, line.children)
-            distinct, results = self._distinct[index], self._results_of[index]
-            found = distinct.get(exact)
-            if found is None:
-                found = distinct[exact] = len(results)
-                results.append(exact)
-            settled[index] = found
+            settled[index] = self._number(index, exact)
         return tuple(settled)
+
+    def _number(self, index: int, result: CriterionResult) -> int:
+        """The number of a checklist line of top-level node ``index``, the same for equal
+        lines, so that equal lines are one object."""
+        distinct, results = self._distinct[index], self._results_of[index]
+        number = distinct.get(result)
+        if number is None:
+            number = distinct[result] = len(results)
+            results.append(result)
+        return number
 
     def _settle(self, key: tuple[str, tuple[int, ...]]) -> Verdict | None:
         """The verdict of every pattern whose checklist lines are ``numbers``, when those
