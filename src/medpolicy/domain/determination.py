@@ -1,7 +1,9 @@
 """The determination: the one answer every adapter renders (CONTRACT.md, "Determination").
 
 Its parts are immutable records: msgspec Structs (built and hashed in C, so the thousands
-made per second cost little), except ``Verdict``, a dataclass compared by identity.
+made per second cost little; the parts that key the engine's and the encoder's tables keep
+their hash once computed, ``cache_hash``), except ``Verdict``, a dataclass compared by
+identity.
 
 Determinations are immutable. Parts that depend only on the policy version and the known
 facts (criteria, reasons, missing information: a ``Verdict``) are shared between
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 
-class PolicyRef(msgspec.Struct, frozen=True):
+class PolicyRef(msgspec.Struct, frozen=True, cache_hash=True):
     """Which policy and which version of it decided the request."""
 
     id: str
@@ -50,7 +52,7 @@ class PolicyRef(msgspec.Struct, frozen=True):
         }
 
 
-class ServiceRef(msgspec.Struct, frozen=True):
+class ServiceRef(msgspec.Struct, frozen=True, cache_hash=True):
     """The requested service and the policy section that covers it (None when none does)."""
 
     code: str
@@ -61,7 +63,7 @@ class ServiceRef(msgspec.Struct, frozen=True):
         return {"code": self.code, "section": self.section, "description": self.description}
 
 
-class CriterionResult(msgspec.Struct, frozen=True):
+class CriterionResult(msgspec.Struct, frozen=True, cache_hash=True):
     """One line of the checklist: a criterion or exclusion, its status and its parts."""
 
     id: str
@@ -80,7 +82,7 @@ class CriterionResult(msgspec.Struct, frozen=True):
         }
 
 
-class MissingFact(msgspec.Struct, frozen=True):
+class MissingFact(msgspec.Struct, frozen=True, cache_hash=True):
     """A fact that could still change the outcome, with how to ask for it."""
 
     fact: str
@@ -101,7 +103,7 @@ class MissingFact(msgspec.Struct, frozen=True):
         }
 
 
-class Advisory(msgspec.Struct, frozen=True, omit_defaults=True):
+class Advisory(msgspec.Struct, frozen=True, omit_defaults=True, cache_hash=True):
     """One entry of a determination's ``warnings``: something a reviewer should see.
 
     (Not named Warning, which would shadow the built-in exception class.)
@@ -118,7 +120,7 @@ class Advisory(msgspec.Struct, frozen=True, omit_defaults=True):
         return item
 
 
-class FactEvidence(msgspec.Struct, frozen=True):
+class FactEvidence(msgspec.Struct, frozen=True, cache_hash=True):
     """A known fact and where it came from: ``request`` or ``ICD-10-CM <code>``."""
 
     value: FactValue
