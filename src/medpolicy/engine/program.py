@@ -136,8 +136,14 @@ class SectionProgram:
             Memo(self._judge_for(i)) for i in range(len(self.nodes))
         )
         self._judging = tuple(zip(self._judged, self._node_keys, strict=True))
-        self._open: Memo[tuple[str, Pattern, tuple[int, ...]], Verdict] = Memo(self._decide_open)
+        self._open: Memo[tuple[str, Pattern, tuple[int, ...]], Verdict] = Memo(
+            lambda key: self._composed[(key[0], *self._open_parts[key[1:]])]
+        )
+        self._open_parts: Memo[tuple[Pattern, tuple[int, ...]], tuple[Any, ...]] = Memo(
+            self._decide_open
+        )
         self._settled: Memo[tuple[str, tuple[int, ...]], Verdict | None] = Memo(self._settle)
+        self._outcomes: Memo[tuple[int, ...], Outcome] = Memo(self._kleene_outcome)
         self._composed: Memo[tuple[Any, ...], Verdict] = Memo(self._compose)
         self._shared: Memo[tuple[Any, ...], Verdict] = Memo(self._share)
 
@@ -174,18 +180,19 @@ class SectionProgram:
 
         return judge_node
 
-    def _decide_open(self, key: tuple[str, Pattern, tuple[int, ...]]) -> Verdict:
-        """The verdict of a pattern whose checklist lines leave the outcome open: the
-        section's decision diagram, restricted to the pattern, says whether the unknown
-        facts can change it and which of them can."""
-        basis, pattern, numbers = key
+    def _decide_open(self, key: tuple[Pattern, tuple[int, ...]]) -> tuple[Any, ...]:
+        """The verdict's parts (``_compose``'s, but the basis) of a pattern whose checklist
+        lines leave the outcome open: the section's decision diagram, restricted to the
+        pattern, says whether the unknown facts can change it and which of them can. The
+        same for every coverage basis, so found once per pattern."""
+        pattern, numbers = key
         restricted = self.diagrams.diagram.restrict(self.diagrams.outcome, pattern)
         if not restricted.is_leaf:
             missing = tuple(sorted(restricted.support()))
-            return self._composed[(basis, Outcome.INSUFFICIENT_INFORMATION, numbers, missing, ())]
+            return Outcome.INSUFFICIENT_INFORMATION, numbers, missing, ()
         outcome: Outcome = restricted.value
         lines = self._settled_lines(numbers, pattern)
-        return self._composed[(basis, outcome, lines, (), self._together(outcome, lines, pattern))]
+        return outcome, lines, (), self._together(outcome, lines, pattern)
 
     def _together(
         self, outcome: Outcome, lines: tuple[int, ...], pattern: Pattern
@@ -242,12 +249,17 @@ class SectionProgram:
         lines settle the outcome; None when it is open and the pattern itself must be
         asked which facts could still change it."""
         basis, numbers = key
-        results = self._results(numbers)
-        split = len(self.section.criteria)
-        outcome = _outcome(results[:split], results[split:])
+        outcome = self._outcomes[numbers]
         if outcome is Outcome.INSUFFICIENT_INFORMATION:
             return None
         return self._composed[(basis, outcome, numbers, (), ())]
+
+    def _kleene_outcome(self, numbers: tuple[int, ...]) -> Outcome:
+        """The outcome the checklist lines ``numbers`` give by Kleene's logic (whatever
+        the coverage basis): insufficient information when they leave it open."""
+        results = self._results(numbers)
+        split = len(self.section.criteria)
+        return _outcome(results[:split], results[split:])
 
     def _results(self, numbers: tuple[int, ...]) -> tuple[CriterionResult, ...]:
         """The checklist line of each top-level node, by its number."""
