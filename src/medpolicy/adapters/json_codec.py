@@ -32,6 +32,8 @@ from medpolicy.domain import (
     Determination,
     LineOfBusiness,
     Member,
+    NextStep,
+    Outcome,
     PolicyRef,
     ServiceRef,
     Verdict,
@@ -175,57 +177,63 @@ MEMBERS: tuple[str, ...] = ("request_id", *_SHARED, "warnings", "facts")
 _encode = msgspec.json.Encoder().encode
 
 _json: Memo[Any, bytes] = Memo(_encode)
-"""Values that recur from answer to answer, as JSON, each written once: checklist lines,
-missing facts, reasons, policy and service references, and sets of warnings."""
-
-_NAMES = {name: f',"{name}":'.encode() for name in MEMBERS}
+"""Values that recur from answer to answer, as JSON, each written once: reasons, and
+policy and service references."""
 
 
-def _array(items: tuple[Any, ...]) -> tuple[bytes, ...]:
-    """A JSON array as fragments: its items' shared JSON between brackets and commas."""
-    if not items:
-        return (b"[]",)
-    json_of = _json
-    out = [b"["]
-    for item in items:
-        out += (json_of[item], b",")
-    out[-1] = b"]"
-    return tuple(out)
+def _member(key: tuple[str, Any]) -> bytes:
+    """``,"name":`` and the JSON of the value."""
+    name, value = key
+    return b',"' + name.encode() + b'":' + _encode(value)
 
 
-_arrays: Memo[tuple[Any, ...], tuple[bytes, ...]] = Memo(_array)
-"""Checklists and missing lists as fragments: verdicts that differ only in their reasons
-(a coverage basis, a caution) share them."""
+_members: Memo[tuple[str, Any], bytes] = Memo(_member)
+"""Members whose values recur, as JSON with their name: checklists, missing lists and
+sets of warnings (a few thousand of them in the largest batch, a few MB)."""
 
+_HeadKey = tuple[PolicyRef | None, ServiceRef, str | None, Outcome, NextStep]
 _MiddleKey = tuple[PolicyRef | None, ServiceRef, str | None, Verdict]
+
+
+def _head(key: _HeadKey) -> bytes:
+    """The shared members up to the reasons' value (``"policy":...,"reasons":``): the
+    same for every verdict of a section with one outcome and coverage basis."""
+    policy, service, basis, outcome, next_step = key
+    return (
+        b'"policy":'
+        + _json[policy]
+        + b',"service":'
+        + _json[service]
+        + b',"coverage_basis":'
+        + _encode(basis)
+        + b',"outcome":'
+        + _encode(outcome)
+        + b',"next_step":'
+        + _encode(next_step)
+        + b',"reasons":'
+    )
+
+
+_heads: Memo[_HeadKey, bytes] = Memo(_head)
 
 
 def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
     """The shared members (``"policy":...,"missing":[...]``, in ``_SHARED``'s order) as
-    fragments: references to the JSON of their parts, so that the thousands of verdicts
-    of a batch share a few hundred checklist lines instead of each holding a copy."""
+    five fragments: verdicts that differ only in their reasons (a coverage basis, a
+    caution) share their checklists and missing facts."""
     policy, service, basis, verdict = key
-    json_of, arrays = _json, _arrays
-    values: dict[str, tuple[bytes, ...]] = {
-        "policy": (json_of[policy],),
-        "service": (json_of[service],),
-        "coverage_basis": (json_of[basis],),
-        "outcome": (json_of[verdict.outcome.value],),
-        "next_step": (json_of[verdict.next_step.value],),
-        "reasons": _array(verdict.reasons),
-        "criteria": arrays[verdict.criteria],
-        "exclusions": arrays[verdict.exclusions],
-        "missing": arrays[verdict.missing],
-    }
-    out: list[bytes] = []
-    for name in _SHARED:
-        out += (_NAMES[name], *values[name])
-    out[0] = out[0][1:]  # the first member follows the request id's own comma
-    return tuple(out)
+    members = _members
+    return (
+        _heads[(policy, service, basis, verdict.outcome, verdict.next_step)],
+        _json[verdict.reasons],
+        members[("criteria", verdict.criteria)],
+        members[("exclusions", verdict.exclusions)],
+        members[("missing", verdict.missing)],
+    )
 
 
 _middles: Memo[_MiddleKey, tuple[bytes, ...]] = Memo(_middle)
-_OPEN, _WARNINGS, _FACTS = b"{" + _NAMES["request_id"][1:], _NAMES["warnings"], _NAMES["facts"]
+_OPEN = b'{"request_id":'
 
 
 class DeterminationEncoder:
@@ -257,9 +265,13 @@ class DeterminationEncoder:
             )
         ]
         parts += (
-            _WARNINGS,
-            _json[determination.warnings],
-            _FACTS,
+            _warnings[determination.warnings],
             encode(determination.facts),
             b"}",
         )
+
+
+_warnings: Memo[tuple[Any, ...], bytes] = Memo(
+    lambda warnings: _members[("warnings", warnings)] + b',"facts":'
+)
+"""A set of warnings as its member, followed by the name of the facts that come last."""
