@@ -72,6 +72,8 @@ REFUSED = [
     {**GOOD, "facts": {"prior_hsct": "xenogeneic"}},
     {**GOOD, "facts": {"donor_chimerism_percent": 112}},
     {**GOOD, "facts": {"donor_chimerism_percent": True}},
+    {**GOOD, "facts": {"donor_chimerism_percent": 10**400}},
+    {**GOOD, "facts": {"donor_chimerism_percent": 1e400}},
     {**GOOD, "facts": {"not_a_fact": 1}},
     {**GOOD, "facts": []},
     {**GOOD, "diagnoses": ["C92.02", "ZZZ"]},

@@ -288,13 +288,16 @@ def facts(value: Any, code: str, registry: Registry) -> dict[str, Any]:
 def _fact_value(fact: FactDef, value: Any) -> Any:
     if fact.accepts(value):
         return float(value) if fact.type == "number" and not isinstance(value, float) else value
-    out_of_range = _is_number(value) and fact.type == "number"
+    out_of_range = fact.type == "number" and _numeric(value)
     what = "is out of range" if out_of_range else "is not a value of this fact"
     raise _bad(f"facts.{fact.id}", value, fact.accepted(), what, "invalid_fact_value")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def _numeric(value: Any) -> bool:
+    """A number, however large (1e400, or an integer of four hundred digits), but NaN."""
+    if isinstance(value, float):
+        return not math.isnan(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # Spellings already checked, mapped to their normal form: requests repeat a small

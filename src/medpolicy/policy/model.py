@@ -7,6 +7,7 @@ every reference) and never change afterwards.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +31,19 @@ __all__ = [
     "Service",
     "SourceInfo",
     "Version",
+    "is_number",
 ]
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a JSON number a float can hold: not true or false, not NaN or
+    infinite, and no integer beyond the largest float (``math.isfinite`` would raise on
+    one written with four hundred digits)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= sys.float_info.max
+    return isinstance(value, float) and math.isfinite(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +67,7 @@ class FactDef:
             return value is True or value is False
         if self.type == "enum":
             return isinstance(value, str) and value in self.value_labels
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        if not math.isfinite(value):
+        if not is_number(value):
             return False
         low_ok = self.minimum is None or value >= self.minimum
         return low_ok and (self.maximum is None or value <= self.maximum)
