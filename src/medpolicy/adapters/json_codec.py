@@ -2,10 +2,11 @@
 
 A batch of requests spends most of its time outside the decision itself: reading the
 JSON, checking every field, writing the answer. Here msgspec decodes a request line
-straight into typed structs, checking shapes, types and lengths in one pass in C, and
+straight into typed structs, checking shapes, types and lengths in one pass in C (the
+stated facts too, against a struct made from the data dictionary: ``stated_facts``), and
 encodes the determination the same way. What msgspec cannot know (that a diagnosis code
-exists in ICD-10-CM, that a fact value is in the policy's data dictionary) is checked by
-the same functions ``json_request`` uses, against values seen before.
+exists in ICD-10-CM, that a state code is one) is checked by the same functions
+``json_request`` uses, against values seen before.
 
 Errors are ``json_request``'s, word for word: whenever the fast path refuses a request,
 the request is read again with ``json.loads`` and checked field by field, so a refusal
@@ -27,6 +28,7 @@ from typing import Annotated, Any
 import msgspec
 
 from medpolicy.adapters import json_request
+from medpolicy.adapters.stated_facts import StatedFactsReader
 from medpolicy.domain import (
     CoverageRequest,
     Determination,
@@ -72,6 +74,13 @@ class _RequestIn(msgspec.Struct, forbid_unknown_fields=True):
     facts: dict[str, Any] | None = None
 
 
+class _RequestLine(_RequestIn):
+    """``_RequestIn`` as a batch line is decoded: the facts are kept as their JSON, for
+    the data dictionary of the service code to decode and check (``stated_facts``)."""
+
+    facts: msgspec.Raw = msgspec.Raw(b"null")  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, slots=True)
 class Refusal:
     """A request that is JSON but not a valid request: the error, and the request id to
@@ -86,9 +95,9 @@ class RequestDecoder:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._decode = msgspec.json.Decoder(_RequestIn).decode
-        self._checkers: Memo[str, json_request.FactChecker] = Memo(
-            lambda code: json_request.fact_checker(registry, code)
+        self._decode = msgspec.json.Decoder(_RequestLine).decode
+        self._facts: Memo[str, StatedFactsReader] = Memo(
+            lambda code: StatedFactsReader(registry.facts_for(code))
         )
 
     def decode(self, raw: bytes | str) -> CoverageRequest:
@@ -125,7 +134,7 @@ class RequestDecoder:
         except RequestError as error:
             return Refusal(json_request.request_id_of(data), error)
 
-    def _checked(self, data: _RequestIn) -> CoverageRequest:
+    def _checked(self, data: _RequestLine) -> CoverageRequest:
         """The request, its values checked against the code lists and dictionaries: the
         same checks as ``json_request``, each a lookup of a value seen before (any error
         is worded by ``json_request`` on the way back)."""
@@ -150,11 +159,8 @@ class RequestDecoder:
             except RequestError:
                 json_request.diagnoses(data.diagnoses)
                 raise
-        facts = data.facts
-        checked = self._checkers[code].check(facts) if facts is not None else {}
-        return CoverageRequest(
-            code, service.date_of_service, request_id, member, diagnoses, checked
-        )
+        facts = self._facts[code].read(data.facts)
+        return CoverageRequest(code, service.date_of_service, request_id, member, diagnoses, facts)
 
 
 _SHARED = (

@@ -243,7 +243,9 @@ class _FactChecker:
                 checked = self._first_time(name, fact_value)
             if checked is not None:
                 facts[name] = checked
-        return facts
+        # The data dictionary's order, whatever order the request used: a determination
+        # lists its facts the same way for every sender (as ``stated_facts`` reads them).
+        return {name: facts[name] for name in self.dictionary if name in facts}
 
     def _first_time(self, name: str, value: Any) -> Any:
         fact = self.dictionary.get(name)
@@ -312,11 +314,3 @@ SERVICE_CODES = _service_codes
 """CPT and HCPCS codes by their spelling in requests, in normal form (checked on first sight)."""
 DIAGNOSIS_CODES = _diagnoses
 """ICD-10-CM codes by their spelling in requests, in normal form (checked on first sight)."""
-
-
-FactChecker = _FactChecker
-
-
-def fact_checker(registry: Registry, code: str) -> _FactChecker:
-    """The checker of stated facts for a (normalized) service code's data dictionary."""
-    return _checkers[(registry, code)]
