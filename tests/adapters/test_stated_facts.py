@@ -151,3 +151,14 @@ def test_an_integer_too_large_for_a_float_is_refused_as_out_of_range_not_a_crash
     assert refused.value.field == "facts.donor_chimerism_percent"
     assert "is out of range" in refused.value.message
     assert refused.value.accepted == "a number from 0 to 100"
+
+
+def test_a_batch_of_many_service_codes_builds_one_reader_per_data_dictionary() -> None:
+    """Each reader is a new struct type: a batch naming thousands of codes no policy
+    decides must not build thousands of them."""
+    decoder = RequestDecoder(REGISTRY)
+    codes = ["38242", "38243", *(f"{99000 + i}" for i in range(300))]
+    for code in codes:
+        line = {"service": {"code": code, "date_of_service": "2026-03-02"}, "facts": {}}
+        decoder.decode(json.dumps(line))
+    assert len({id(decoder._facts[code]) for code in codes}) == 2

@@ -96,9 +96,18 @@ class RequestDecoder:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._decode = msgspec.json.Decoder(_RequestLine).decode
-        self._facts: Memo[str, StatedFactsReader] = Memo(
-            lambda code: StatedFactsReader(registry.facts_for(code))
-        )
+        self._facts: Memo[str, StatedFactsReader] = Memo(self._reader)
+        self._readers: dict[str | None, StatedFactsReader] = {}
+
+    def _reader(self, code: str) -> StatedFactsReader:
+        """The reader of ``code``'s data dictionary: one per policy (and one for the codes
+        no policy names), however many codes a batch brings, since each is a new type."""
+        target = self.registry.target(code)
+        owner = target.policy.id if target is not None else None
+        reader = self._readers.get(owner)
+        if reader is None:
+            reader = self._readers[owner] = StatedFactsReader(self.registry.facts_for(code))
+        return reader
 
     def decode(self, raw: bytes | str) -> CoverageRequest:
         """The request in ``raw``; ``RequestError`` naming the field if it is not valid,
