@@ -88,6 +88,9 @@ def main() -> None:
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         )
+        # CRD accepts a call only for the URL the payer publishes (never on the strength
+        # of a Host header): here, the loopback address this run listens on.
+        app.state.public_base_url = f"http://127.0.0.1:{port}"
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:
@@ -128,7 +131,8 @@ def _run(
     }
 
     def order_sign(_index: int) -> httpx.Response:
-        claims = {"iss": EHR, "aud": url, "exp": int(time.time()) + 300, "jti": str(uuid.uuid4())}
+        now = int(time.time())
+        claims = {"iss": EHR, "aud": url, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
         token = jwt.encode(claims, key, algorithm="RS384")
         return http.post(url, json=hook, headers={"Authorization": f"Bearer {token}"})
 

@@ -148,11 +148,6 @@ def local_server(port: int) -> Iterator[tuple[str, str]]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     with tempfile.TemporaryDirectory(prefix="medpolicy-bench-") as data_dir:
         base = [sys.executable, "-m", "medpolicy.service"]
-        token = subprocess.run(
-            [*base, "token", "create", "--role", "provider", "--org", "bench",
-             "--data-dir", data_dir],
-            check=True, capture_output=True, text=True, env=env,
-        ).stdout.strip()  # fmt: skip
         server = subprocess.Popen(
             [*base, "serve", "--data-dir", data_dir, "--port", str(port),
              "--log-level", "warning"],
@@ -160,7 +155,12 @@ def local_server(port: int) -> Iterator[tuple[str, str]]:
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_for(url)
+            wait_for(url)  # the server creates the database; a token needs one
+            token = subprocess.run(
+                [*base, "token", "create", "--role", "provider", "--org", "bench",
+                 "--data-dir", data_dir],
+                check=True, capture_output=True, text=True, env=env,
+            ).stdout.strip()  # fmt: skip
             yield url, token
         finally:
             server.terminate()
