@@ -248,6 +248,10 @@ def _middle(key: _MiddleKey) -> tuple[bytes, ...]:
 
 
 _middles: Memo[_MiddleKey, tuple[bytes, ...]] = Memo(_middle)
+_warnings: Memo[tuple[Any, ...], bytes] = Memo(
+    lambda warnings: _members[("warnings", warnings)] + b',"facts":'
+)
+"""A set of warnings as its member, followed by the name of the facts that come last."""
 _OPEN = b'{"request_id":'
 
 
@@ -284,9 +288,3 @@ class DeterminationEncoder:
             encode(determination.facts),
             b"}",
         )
-
-
-_warnings: Memo[tuple[Any, ...], bytes] = Memo(
-    lambda warnings: _members[("warnings", warnings)] + b',"facts":'
-)
-"""A set of warnings as its member, followed by the name of the facts that come last."""
