@@ -5,8 +5,12 @@
 'not_addressed'
 """
 
-from medpolicy.api import evaluate
-from medpolicy.domain import Determination
-from medpolicy.errors import MedpolicyError, PolicyError, RequestError
+from medpolicy import native
+
+native.prefer_source()
+
+from medpolicy.api import evaluate  # noqa: E402
+from medpolicy.domain import Determination  # noqa: E402
+from medpolicy.errors import MedpolicyError, PolicyError, RequestError  # noqa: E402
 
 __all__ = ["Determination", "MedpolicyError", "PolicyError", "RequestError", "evaluate"]
