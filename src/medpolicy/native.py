@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMPILED", "compiled", "prefer_source", "stale"]
+__all__ = ["COMPILED", "build", "compiled", "prefer_source", "stale"]
 
 COMPILED = (
     "medpolicy.memo",
@@ -81,3 +81,18 @@ def prefer_source() -> None:
         return
     if os.environ.get("MEDPOLICY_PURE_PYTHON") or stale():
         sys.meta_path.insert(0, _Source())
+
+
+def build() -> str:
+    """How the per-request modules run in this process, in words (``medpolicy --version``):
+    an installation that could not compile them says so here."""
+    loaded = [sys.modules.get(m) for m in COMPILED]
+    if all(module is not None and compiled(module) for module in loaded):
+        return "engine compiled with mypyc"
+    if os.environ.get("MEDPOLICY_PURE_PYTHON"):
+        return "pure Python: MEDPOLICY_PURE_PYTHON is set"
+    changed = stale()
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    if any(_source(m, _PACKAGE).with_suffix(suffix).exists() for m in COMPILED) and changed:
+        return f"pure Python: {', '.join(changed)} changed since pip install compiled them"
+    return "pure Python: the installation did not compile the engine (see pip install -v)"

@@ -145,11 +145,14 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
         from importlib.metadata import PackageNotFoundError, version
 
+        import medpolicy.engine  # noqa: F401 (loads the modules native.build describes)
+        from medpolicy import native
+
         try:
             found = version("medpolicy")
         except PackageNotFoundError:
             found = "(not installed)"
-        print(f"medpolicy {found}")
+        print(f"medpolicy {found} ({native.build()})")
         parser.exit()
 
 
