@@ -27,6 +27,8 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 ROOT = Path(__file__).parent
 SRC = ROOT / "src"
+SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+"""The file ending of a compiled module for the Python that builds."""
 
 
 def _modules() -> list[str]:
@@ -76,10 +78,9 @@ def _source(module: str) -> Path:
 
 def _remove_built(modules: list[str], record: Path) -> None:
     """Compiled files of an earlier build, so a pure build is pure."""
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     for module in modules:
-        _source(module).with_suffix(suffix).unlink(missing_ok=True)
-    for path in SRC.glob(f"*__mypyc{suffix}"):
+        _source(module).with_suffix(SUFFIX).unlink(missing_ok=True)
+    for path in SRC.glob(f"*__mypyc{SUFFIX}"):
         path.unlink()
     record.unlink(missing_ok=True)
 
@@ -112,9 +113,8 @@ def _compile(modules: list[str], work: Path) -> list[tuple[Path, str]]:
         dist.run_command("build_ext")
     finally:
         os.chdir(here)
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     lib = work / "lib"
-    built = [(path, path.relative_to(lib).as_posix()) for path in sorted(lib.rglob(f"*{suffix}"))]
+    built = [(path, path.relative_to(lib).as_posix()) for path in sorted(lib.rglob(f"*{SUFFIX}"))]
     if len(built) < len(modules):
         raise RuntimeError(f"mypyc built {len(built)} extensions for {len(modules)} modules")
     return built

@@ -34,6 +34,18 @@ def _modules_report(env: dict[str, str]) -> dict[str, bool]:
     return report
 
 
+def _version_line(pure_python: str) -> str:
+    """``medpolicy --version`` with ``MEDPOLICY_PURE_PYTHON`` set to ``pure_python``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "medpolicy.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "MEDPOLICY_PURE_PYTHON": pure_python},
+    )
+    return done.stdout.rstrip()
+
+
 def _built() -> bool:
     package = Path(medpolicy.__file__).parent
     return (package / "native.json").exists()
@@ -46,22 +58,8 @@ def test_an_installation_runs_the_compiled_modules_it_built() -> None:
         pytest.skip("pure-Python installation: no compiled modules to check")
     assert native.stale() == []
     assert all(_modules_report(dict(os.environ)).values())
-    described = subprocess.run(
-        [sys.executable, "-m", "medpolicy.cli", "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "MEDPOLICY_PURE_PYTHON": ""},
-    )
-    assert described.stdout.rstrip().endswith("(engine compiled with mypyc)")
-    pure = subprocess.run(
-        [sys.executable, "-m", "medpolicy.cli", "--version"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "MEDPOLICY_PURE_PYTHON": "1"},
-    )
-    assert pure.stdout.rstrip().endswith("(pure Python: MEDPOLICY_PURE_PYTHON is set)")
+    assert _version_line("").endswith("(engine compiled with mypyc)")
+    assert _version_line("1").endswith("(pure Python: MEDPOLICY_PURE_PYTHON is set)")
 
 
 def test_compiled_and_source_give_byte_identical_answers(tmp_path: Path) -> None:

@@ -72,14 +72,17 @@ class _Source(importlib.abc.MetaPathFinder):
         return importlib.machinery.ModuleSpec(fullname, loader, origin=str(source))
 
 
+def _installed() -> bool:
+    """Whether the installation put a compiled module beside any of the sources."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    return any(_source(m, _PACKAGE).with_suffix(suffix).exists() for m in COMPILED)
+
+
 def prefer_source() -> None:
     """Load the compiled modules from source when the build is stale or pure Python is
     asked for; nothing when no compiled module is installed. Called by ``medpolicy``
     before any of them is imported."""
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    if not any(_source(m, _PACKAGE).with_suffix(suffix).exists() for m in COMPILED):
-        return
-    if os.environ.get("MEDPOLICY_PURE_PYTHON") or stale():
+    if _installed() and (os.environ.get("MEDPOLICY_PURE_PYTHON") or stale()):
         sys.meta_path.insert(0, _Source())
 
 
@@ -91,8 +94,7 @@ def build() -> str:
         return "engine compiled with mypyc"
     if os.environ.get("MEDPOLICY_PURE_PYTHON"):
         return "pure Python: MEDPOLICY_PURE_PYTHON is set"
-    changed = stale()
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    if any(_source(m, _PACKAGE).with_suffix(suffix).exists() for m in COMPILED) and changed:
+    changed = stale() if _installed() else []
+    if changed:
         return f"pure Python: {', '.join(changed)} changed since pip install compiled them"
     return "pure Python: the installation did not compile the engine (see pip install -v)"
